@@ -1,0 +1,1 @@
+"""The HTTP gateway: the only process that faces the network."""

@@ -1,0 +1,35 @@
+import subprocess
+import sys
+
+import pytest
+
+from jishijiu.settings import SettingsError, load_settings
+
+
+def test_defaults_are_safe(tmp_path) -> None:
+    settings = load_settings({})
+    assert settings.effective_database_url.startswith("sqlite:///")
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
+    assert 0 < settings.qa_threshold < 1
+
+
+@pytest.mark.parametrize("name, value", [
+    ("DATABASE_URL", "mysql://x@localhost/db"),
+    ("DATABASE_URL", "not a url"),
+    ("REDIS_URL", "http://127.0.0.1:6379"),
+    ("JISHIJIU_QA_THRESHOLD", "high"),
+    ("JISHIJIU_QA_THRESHOLD", "1.5"),
+    ("JISHIJIU_LOG_LEVEL", "LOUD"),
+    ("JISHIJIU_KB_DIR", "/nonexistent/kb"),
+])
+def test_malformed_setting_is_named(name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings({name: value})
+    assert err.value.name == name and name in str(err.value)
+
+
+def test_serve_with_a_malformed_setting_stops_and_names_it() -> None:
+    result = subprocess.run([sys.executable, "-m", "jishijiu.cli", "serve"], capture_output=True, text=True,
+                            env={"REDIS_URL": "nonsense", "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert result.returncode == 2
+    assert "REDIS_URL" in result.stderr
