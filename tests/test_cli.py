@@ -1,0 +1,36 @@
+import json
+import subprocess
+import sys
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "jishijiu.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_ask_prints_answer_and_source() -> None:
+    result = run("ask", "没钱请律师咋整")
+    assert result.returncode == 0, result.stderr
+    assert "法律援助" in result.stdout and "来源 source:" in result.stdout
+
+
+def test_ask_json_matches_the_api_shape() -> None:
+    result = run("ask", "--json", "低保咋申请")
+    body = json.loads(result.stdout)
+    assert set(body) == {"answer", "sources", "confidence", "related"} and body["sources"]
+
+
+def test_ask_empty_is_refused() -> None:
+    result = run("ask", "  ")
+    assert result.returncode == 2 and "不能为空" in result.stderr
+
+
+def test_kb_check_reports_coverage_and_unverified() -> None:
+    result = run("kb", "check")
+    assert result.returncode == 0, result.stderr
+    assert "knowledge base OK" in result.stdout and "残联" in result.stdout and "verified: false" in result.stdout
+
+
+def test_eval_qa_prints_the_figures() -> None:
+    result = run("eval", "qa")
+    assert result.returncode == 0, result.stderr
+    assert "in-scope accuracy" in result.stdout and "off-topic rejection" in result.stdout
