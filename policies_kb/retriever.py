@@ -1,9 +1,15 @@
-"""Ranks knowledge-base entries for a question: normalise, map synonyms, segment, TF-IDF cosine over question variants."""
+"""Ranks knowledge-base entries for a question: normalise, map synonyms, segment, TF-IDF cosine.
+
+An entry's score blends its best-matching question variant with the entry as a whole (title, variants and
+answer). Query words the knowledge base has never seen still count in the query's length, so a question that
+is mostly about something else (weather, parcels, shopping) scores low instead of matching on one shared word.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlu.lexicon import Lexicon
@@ -12,15 +18,17 @@ from nlu.tokenise import Tokeniser
 from policies_kb.loader import KnowledgeBase
 from policies_kb.schema import Entry
 
+VARIANT_WEIGHT = 0.4        # share of the score from the best variant; the rest from the whole entry
+
 
 @dataclass(frozen=True)
 class Hit:
     entry: Entry
-    score: float          # cosine similarity in [0, 1] of the best-matching question variant
+    score: float          # in [0, 1]
 
 
 class TextAnalyser:
-    """Text → features: content words plus character bigrams inside each content word run."""
+    """Text → features: content words plus character bigrams of the content."""
 
     def __init__(self, lexicon: Lexicon, tokeniser: Tokeniser) -> None:
         self.lexicon = lexicon
@@ -30,9 +38,6 @@ class TextAnalyser:
         canonical = self.lexicon.apply(normalise(text))
         words = self.tokeniser.words(canonical)
         features = list(words)
-        for word in words:
-            if len(word) > 2:
-                features.extend("#" + word[i:i + 2] for i in range(len(word) - 1))
         joined = "".join(words)
         features.extend("~" + joined[i:i + 2] for i in range(len(joined) - 1))
         return features
@@ -42,33 +47,59 @@ def _identity(features: list[str]) -> list[str]:
     return features
 
 
+def _l2_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.diags(1.0 / norms) @ matrix
+
+
 class Retriever:
-    """An index over every question variant (and title) of every entry; scores are cosine similarities."""
+    """An index over the question variants and the whole text of every entry."""
 
     def __init__(self, kb: KnowledgeBase, analyser: TextAnalyser) -> None:
         self.kb = kb
         self.analyser = analyser
-        docs: list[list[str]] = []
+        variant_docs: list[list[str]] = []
         owners: list[int] = []
+        entry_docs: list[list[str]] = []
         for index, entry in enumerate(kb.entries):
+            entry_features: list[str] = []
             for text in (entry.title, *entry.questions):
-                docs.append(analyser.features(text))
+                features = analyser.features(text)
+                variant_docs.append(features)
                 owners.append(index)
-        self._vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm="l2")
-        self._matrix = self._vectorizer.fit_transform(docs).T.tocsr()     # features × docs
+                entry_features.extend(features)
+            entry_features.extend(analyser.features(entry.answer))
+            entry_docs.append(entry_features)
+        self._vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm=None)
+        self._vectorizer.fit(variant_docs + entry_docs)
+        self._oov_weight = float(self._vectorizer.idf_.max())
+        self._variants = _l2_rows(self._vectorizer.transform(variant_docs)).T.tocsr()
+        self._entries = _l2_rows(self._vectorizer.transform(entry_docs)).T.tocsr()
         self._owners = np.asarray(owners)
         self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
 
+    def _query(self, text: str) -> sparse.csr_matrix | None:
+        features = self.analyser.features(text)
+        vector = self._vectorizer.transform([features])
+        if vector.nnz == 0:
+            return None
+        vocabulary = self._vectorizer.vocabulary_
+        unseen: dict[str, int] = {}
+        for f in features:
+            if f not in vocabulary:
+                unseen[f] = unseen.get(f, 0) + 1
+        unseen_mass = sum((1 + np.log(n)) ** 2 for n in unseen.values()) * self._oov_weight ** 2
+        norm = np.sqrt(vector.multiply(vector).sum() + unseen_mass)
+        return vector / norm
+
     def rank(self, text: str, limit: int = 5) -> list[Hit]:
-        """Best entries first; an entry scores as its best-matching variant."""
-        query = self._vectorizer.transform([self.analyser.features(text)])
-        if query.nnz == 0:
+        """Best entries first."""
+        query = self._query(text)
+        if query is None:
             return []
-        doc_scores = (query @ self._matrix).toarray().ravel()
-        entry_scores = np.maximum.reduceat(doc_scores, self._starts)
-        top = np.argsort(-entry_scores, kind="stable")[:limit]
-        return [
-            Hit(self.kb.entries[int(self._owners[self._starts[i]])], float(entry_scores[i]))
-            for i in top
-            if entry_scores[i] > 0
-        ]
+        variant_scores = np.maximum.reduceat((query @ self._variants).toarray().ravel(), self._starts)
+        entry_scores = (query @ self._entries).toarray().ravel()
+        scores = VARIANT_WEIGHT * variant_scores + (1 - VARIANT_WEIGHT) * entry_scores
+        top = np.argsort(-scores, kind="stable")[:limit]
+        return [Hit(self.kb.entries[i], float(scores[i])) for i in top if scores[i] > 0]
