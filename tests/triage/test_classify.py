@@ -1,0 +1,110 @@
+"""classify(): levels, negation, third-party reports, ties to the higher level, safety numbers, routing."""
+from __future__ import annotations
+
+import pytest
+
+from triage.classify import classify
+from triage.rules import TriageRules, Urgency, load_rules
+
+
+@pytest.fixture(scope="module")
+def rules() -> TriageRules:
+    return load_rules()
+
+
+def test_emergency_carries_reasons_departments_assistance_and_120(rules: TriageRules) -> None:
+    c = classify("我爸心梗正在医院抢救，押金交不上", rules)
+    assert c.urgency is Urgency.EMERGENCY
+    assert any(r.startswith("急危重症无钱救治：") and "押金" in r for r in c.reasons)
+    assert c.departments[0] == "minzheng" and {"yibao", "weijian"} <= set(c.departments)
+    assert {"临时救助", "医疗救助", "专项救助"} <= set(c.assistance)
+    assert any("120" in s for s in c.safety)
+    assert c.third_party is False
+
+
+def test_negated_fire_is_excluded_and_not_routed(rules: TriageRules) -> None:
+    c = classify("不是着火，是停电了，冰箱里的东西都坏了，这个能不能补", rules)
+    assert c.urgency is Urgency.NORMAL
+    assert "已排除：不是着火" in c.reasons
+    assert "yingji" not in c.departments
+    assert not any("119" in s for s in c.safety)
+
+
+def test_negation_lowers_only_its_own_cue(rules: TriageRules) -> None:
+    assert classify("老人已经没有生命危险了，想问问住院的钱能报多少", rules).urgency is Urgency.NORMAL
+    # the negated cue is dropped, but the fire in the next clause still counts
+    c = classify("不是我家，是楼下那家着火了，一家人站在外面", rules)
+    assert c.urgency is Urgency.EMERGENCY
+    assert any(r.startswith("火情正在发生") for r in c.reasons)
+
+
+def test_negation_does_not_swallow_hardship_words(rules: TriageRules) -> None:
+    # "没钱"/"没地方" start with a negation character but are the hardship itself
+    assert classify("外地来的，钱被骗光了，今晚没地方住", rules).urgency in (Urgency.URGENT, Urgency.EMERGENCY)
+    assert classify("在济宁看病，病没看好钱花光了", rules).urgency is Urgency.URGENT
+
+
+def test_third_party_report_is_triaged_like_first_person(rules: TriageRules) -> None:
+    first = classify("我一个人在家摔倒了爬不起来", rules)
+    third = classify("隔壁独居的老奶奶摔倒在家爬不起来了", rules)
+    assert first.urgency is third.urgency is Urgency.EMERGENCY
+    assert third.third_party and not first.third_party
+    assert "他人代报：隔壁" in third.reasons
+    assert classify("我们村有个五保老头，家里断粮好几天了", rules).third_party
+
+
+def test_torn_between_two_levels_takes_the_higher(rules: TriageRules) -> None:
+    # a disaster (urgent) that also leaves a family out in the cold (emergency)
+    c = classify("俺家房顶让大雪压塌了，一家五口没处住，今晚零下十度", rules)
+    assert c.urgency is Urgency.EMERGENCY
+    assert any(r.startswith("灾害损失") for r in c.reasons)          # the urgent cue is still reported
+    assert c.reasons[0].startswith("火灾或倒塌")                     # emergency reasons come first
+
+
+def test_past_markers_lower_urgent_cues_but_never_suicide(rules: TriageRules) -> None:
+    c = classify("我父亲去年去世了，他的低保要不要注销", rules)
+    assert c.urgency is Urgency.NORMAL
+    assert "家庭成员死亡：去世（既往情形：去年）" in c.reasons
+    assert classify("以前就想过自杀，今天又不想活了", rules).urgency is Urgency.EMERGENCY
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("有人说不想活了，正在楼顶上", "110"),
+    ("我老公喝醉了拿刀要砍我", "110"),
+    ("独居老人煤气中毒了", "120"),
+    ("房子塌了一半，人还压在下面", "119"),
+    ("家里着火了，老人还在里屋", "119"),
+])
+def test_life_at_risk_gets_the_right_emergency_number(rules: TriageRules, text: str, number: str) -> None:
+    c = classify(text, rules)
+    assert c.urgency is Urgency.EMERGENCY
+    assert any(number in s for s in c.safety), c.safety
+
+
+def test_traditional_and_full_width_text_is_normalised(rules: TriageRules) -> None:
+    simplified = classify("大风把我们家的房顶吹跑了", rules)
+    traditional = classify("大風把我們家的房頂吹跑了", rules)
+    assert traditional.urgency is simplified.urgency is Urgency.URGENT
+    assert traditional.departments == simplified.departments
+    assert classify("我兒子被車撞了在ＩＣＵ，醫院催繳費", rules).urgency is Urgency.EMERGENCY
+
+
+def test_normal_enquiry_has_default_reason_and_lead_department(rules: TriageRules) -> None:
+    c = classify("爱山东上怎么申请救助", rules)
+    assert c.urgency is Urgency.NORMAL
+    assert c.reasons == ("未发现紧急情形：按常规程序办理",)
+    assert c.departments == ("minzheng",)
+    assert c.safety == ()
+
+
+def test_departments_follow_registry_order_without_duplicates(rules: TriageRules) -> None:
+    c = classify("我老公不给生活费，孩子上学的学费也交不上，我还是残疾人，想问问残疾补贴", rules)
+    assert c.departments == ("minzheng", "jiaoyu", "fulian", "canlian")
+
+
+def test_classification_is_deterministic_and_frozen(rules: TriageRules) -> None:
+    text = "老板跑了，欠我们半年工资，房东说月底不交房租就让我们搬走"
+    a, b = classify(text, rules), classify(text, rules)
+    assert a == b and a.urgency is Urgency.URGENT
+    with pytest.raises(AttributeError):
+        a.urgency = Urgency.NORMAL  # type: ignore[misc]

@@ -1,0 +1,175 @@
+"""Pure urgency triage: normalised text + TriageRules → level, reasons, departments, assistance, safety."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlu.normalise import normalise
+from triage.rules import Cue, Terms, TriageRules, Urgency
+
+REASON_SEPARATOR = "："
+PIECE_SEPARATOR = "、"
+
+
+@dataclass(frozen=True)
+class Classification:
+    urgency: Urgency
+    reasons: tuple[str, ...]          # the cues found, in Chinese: "生命危险：抢救"
+    departments: tuple[str, ...]      # department ids, lead (民政) first, then registry order
+    assistance: tuple[str, ...]
+    safety: tuple[str, ...]
+    third_party: bool
+
+
+@dataclass(frozen=True)
+class _Piece:
+    start: int
+    end: int
+    text: str
+    clause: tuple[int, int]           # bounds of the clause (between spaces) holding the piece
+
+
+@dataclass(frozen=True)
+class _Hit:
+    cue: Cue
+    level: Urgency
+    pieces: tuple[_Piece, ...]
+    past_note: str | None             # set when a past, chronic or resolved marker lowered the cue's level
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^ ]+", text)]
+
+
+def _find(terms: Terms, text: str, clauses: list[tuple[int, int]]) -> list[_Piece]:
+    """Matches inside each clause: a regex never spans a punctuation mark."""
+    return [_Piece(lo + m.start(), lo + m.end(), m.group(), (lo, hi))
+            for lo, hi in clauses for m in terms.finditer(text[lo:hi])]
+
+
+def _negator(piece: _Piece, text: str, rules: TriageRules, words: Terms | None = None) -> str | None:
+    """The negation word governing `piece` ("不是着火"), or None; pseudo-negations ("没钱") do not count."""
+    neg = rules.negation
+    lo = piece.clause[0]
+    for m in (words or neg.words).regex.finditer(text, lo, piece.start):
+        gap = text[m.end():piece.start]
+        if len(gap) > neg.window[m.group()] or any(t in gap for t in neg.terminators):
+            continue
+        if any(text.startswith(p, m.start()) for p in neg.pseudo):
+            continue
+        return text[m.start():piece.end]
+    return None
+
+
+def _past_note(pieces: tuple[_Piece, ...], text: str, rules: TriageRules) -> str | None:
+    """Why the cue is not a present emergency: a past or chronic marker near a piece ("去年", "好几年",
+    same clause), or a resolution anywhere in the text ("已经处理了"); None when neither is found."""
+    past = rules.past
+    for piece in pieces:
+        lo = max(piece.clause[0], piece.start - past.window)
+        hi = min(piece.clause[1], piece.end + past.window)
+        m = past.markers.regex.search(text, lo, hi)
+        if m:
+            return f"{past.label}：{m.group()}"
+    m = past.resolved.regex.search(text) if past.resolved else None
+    return f"{past.resolved_label}：{m.group()}" if m else None
+
+
+def _combination(options: list[list[_Piece]], within: int | None) -> tuple[_Piece, ...] | None:
+    """One piece per part, all inside a span of `within` characters (any span when None)."""
+    if within is None:
+        return tuple(part[0] for part in options)
+    for start in sorted({p.start for part in options for p in part}):
+        chosen = [next((p for p in part if p.start >= start and p.end <= start + within), None) for part in options]
+        if all(chosen):
+            return tuple(chosen)
+    return None
+
+
+def _match(cue: Cue, text: str, clauses: list[tuple[int, int]], rules: TriageRules) -> tuple[_Hit | None, str | None]:
+    """(hit, None) when the cue holds; (None, negated phrase) when only negated matches would make it hold."""
+    kept: list[list[_Piece]] = []
+    negated: list[str] = []
+    for terms in cue.parts:
+        found = _find(terms, text, clauses)
+        if not found:
+            return None, None
+        part: list[_Piece] = []
+        for piece in found:
+            phrase = _negator(piece, text, rules)
+            if phrase:
+                negated.append(phrase)
+            else:
+                part.append(piece)
+        kept.append(part)
+    if not all(kept):
+        return None, negated[0]           # negation is what stopped this cue
+    combo = _combination(kept, cue.within)
+    if combo is None:
+        return None, None
+    level = cue.level
+    note = _past_note(combo, text, rules) if cue.past_lowers else None
+    if note:
+        level = list(Urgency)[level.rank - 1]
+    return _Hit(cue, level, combo, note), None
+
+
+def _unique(items) -> tuple:
+    return tuple(dict.fromkeys(items))
+
+
+def _reason(hit: _Hit, rules: TriageRules) -> str:
+    pieces = PIECE_SEPARATOR.join(_unique(p.text for p in hit.pieces))
+    note = f"（{hit.past_note}）" if hit.past_note else ""
+    return f"{hit.cue.label}{REASON_SEPARATOR}{pieces}{note}"
+
+
+def _third_party(text: str, rules: TriageRules) -> str | None:
+    m = rules.third_party.regex.search(text)
+    return m.group() if m else None
+
+
+def classify(text: str, rules: TriageRules) -> Classification:
+    """Triage one free-text situation; pure and deterministic. Ties go to the higher level."""
+    norm = normalise(text)
+    clauses = _clauses(norm)
+    hits: list[_Hit] = []
+    excluded: list[str] = []
+    for cue in rules.cues:
+        hit, negated = _match(cue, norm, clauses, rules)
+        if hit:
+            hits.append(hit)
+        elif negated:
+            excluded.append(f"{rules.negation.label}{REASON_SEPARATOR}{negated}")
+    urgency = max((h.level for h in hits), key=lambda u: u.rank, default=Urgency.NORMAL)
+    hits.sort(key=lambda h: -h.level.rank)          # stable: file order within a level
+
+    reporter = _third_party(norm, rules)
+    reasons = [_reason(h, rules) for h in hits] or [rules.default_reason]
+    if reporter:
+        reasons.append(f"{rules.third_party_label}{REASON_SEPARATOR}{reporter}")
+    reasons.extend(excluded)
+
+    departments = {rules.lead_department}
+    assistance = list(rules.level_assistance.get(urgency, ()))
+    for h in hits:
+        departments.update(h.cue.departments)
+        assistance.extend(h.cue.assistance)
+    for route in rules.routes:
+        found = _find(route.terms, norm, clauses)
+        if any(_negator(p, norm, rules, rules.negation.routing_words) is None for p in found):
+            departments.add(route.department)
+            assistance.extend(route.assistance)
+    assistance.extend(rules.assistance_parent[a] for a in list(assistance) if a in rules.assistance_parent)
+
+    safety = [s for h in hits if h.past_note is None for s in h.cue.safety]
+    if not safety:
+        safety = list(rules.default_safety.get(urgency, ()))
+    return Classification(
+        urgency=urgency,
+        reasons=_unique(reasons),
+        departments=tuple(d for d in rules.department_order if d in departments),
+        assistance=tuple(a for a in rules.assistance_order if a in assistance),
+        safety=_unique(safety),
+        third_party=reporter is not None,
+    )

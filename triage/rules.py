@@ -1,0 +1,313 @@
+"""Typed loader for triage/rules.yaml: cue groups, negation, past markers, third-party markers, routing."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from jishijiu.departments import all_departments
+from nlu.normalise import normalise
+from triage.errors import RulesError
+from triage.yamlfile import load_model
+
+RULES_FILE = Path(__file__).with_name("rules.yaml")
+REGEX_PREFIX = "re:"
+LEXICON_PREFIX = "@"
+
+
+class Urgency(StrEnum):
+    """Triage levels, lowest first: the plan's regular procedure, 24-hour 急难 aid, 2-hour emergency."""
+
+    NORMAL = "normal"
+    URGENT = "urgent"
+    EMERGENCY = "emergency"
+
+    @property
+    def rank(self) -> int:
+        return list(Urgency).index(self)
+
+
+# ---- the file as written (pydantic, strict: unknown keys are errors) ----
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NegationSpec(_Spec):
+    words: dict[str, int] = Field(min_length=1)     # negation word → how many characters it may reach forward
+    routing_words: list[str] = Field(min_length=1)
+    pseudo: list[str] = []
+    terminators: list[str] = []
+    label: str
+
+    @model_validator(mode="after")
+    def _windows(self) -> "NegationSpec":
+        for word, window in self.words.items():
+            if word.startswith((REGEX_PREFIX, LEXICON_PREFIX)):
+                raise ValueError(f"negation words are plain words, not patterns: {word!r}")
+            if not 0 <= window <= 20:
+                raise ValueError(f"window of {word!r} must be 0-20 characters")
+        unknown = [w for w in self.routing_words if w not in self.words]
+        if unknown:
+            raise ValueError(f"routing_words must also be in words: {unknown}")
+        return self
+
+
+class PastSpec(_Spec):
+    markers: list[str] = Field(min_length=1)
+    window: int = Field(ge=0, le=30)
+    resolved: list[str] = []
+    lowers: list[Urgency]
+    label: str
+    resolved_label: str
+
+    @model_validator(mode="after")
+    def _lowerable(self) -> "PastSpec":
+        if Urgency.NORMAL in self.lowers:
+            raise ValueError("`lowers` may list urgent or emergency only: normal cannot be lowered")
+        return self
+
+
+class ThirdPartySpec(_Spec):
+    label: str
+    markers: list[str] = Field(min_length=1)
+
+
+class AssistanceKind(_Spec):
+    name: str
+    parent: str | None = None
+
+
+class CueSpec(_Spec):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    level: Urgency
+    label: str
+    any: list[str] = []
+    all: list[list[str] | str] = []
+    within: int | None = Field(default=None, gt=0)
+    departments: list[str] = []
+    assistance: list[str] = []
+    safety: list[str] = []
+    past: Literal["lower", "keep"] | None = None   # default: lower when the level is in past.lowers
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> "CueSpec":
+        if self.level == Urgency.NORMAL and self.past == "lower":
+            raise ValueError("a normal cue cannot be lowered by `past`")
+        if bool(self.any) == bool(self.all):
+            raise ValueError("a cue needs exactly one of `any` (patterns) or `all` (two or more pattern lists)")
+        if self.all and len(self.all) < 2:
+            raise ValueError("`all` needs at least two pattern lists")
+        return self
+
+
+class RouteSpec(_Spec):
+    department: str
+    patterns: list[str] = Field(min_length=1)
+    assistance: list[str] = []
+
+
+class RulesFile(_Spec):
+    version: int
+    lead_department: str
+    default_reason: str
+    level_assistance: dict[Urgency, list[str]] = {}
+    default_safety: dict[Urgency, list[str]] = {}
+    negation: NegationSpec
+    past: PastSpec
+    third_party: ThirdPartySpec
+    assistance: list[AssistanceKind] = Field(min_length=1)
+    lexicons: dict[str, list[str]] = {}
+    cues: list[CueSpec] = Field(min_length=1)
+    routing: list[RouteSpec] = []
+
+
+# ---- the compiled rules that classify() uses ----
+
+@dataclass(frozen=True)
+class Terms:
+    """One list of patterns (plain words and `re:` regexes) compiled into a single alternation."""
+
+    patterns: tuple[str, ...]
+    regex: re.Pattern[str]
+
+    def finditer(self, text: str) -> list[re.Match[str]]:
+        return [m for m in self.regex.finditer(text) if m.end() > m.start()]
+
+
+@dataclass(frozen=True)
+class Cue:
+    id: str
+    level: Urgency
+    label: str
+    parts: tuple[Terms, ...]          # one for `any`, several for `all` (each must match)
+    within: int | None                # `all`: the matched pieces must lie within this many characters
+    past_lowers: bool                 # a nearby past/chronic marker lowers this cue by one level
+    departments: tuple[str, ...]
+    assistance: tuple[str, ...]
+    safety: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Route:
+    department: str
+    terms: Terms
+    assistance: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Negation:
+    words: Terms
+    routing_words: Terms              # the narrower set that also cancels a routing word ("不是着火")
+    window: Mapping[str, int]         # per negation word: characters it reaches forward
+    pseudo: tuple[str, ...]
+    terminators: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True)
+class Past:
+    markers: Terms                    # near a cue, same clause: "去年", "好几年"
+    window: int
+    resolved: Terms | None            # anywhere in the text: "已经处理了", "没事了"
+    label: str
+    resolved_label: str
+
+
+@dataclass(frozen=True)
+class TriageRules:
+    source: str
+    lead_department: str
+    department_order: tuple[str, ...]           # registry order (jishijiu/data/departments.yaml)
+    assistance_order: tuple[str, ...]
+    assistance_parent: Mapping[str, str]
+    level_assistance: Mapping[Urgency, tuple[str, ...]]
+    default_reason: str
+    default_safety: Mapping[Urgency, tuple[str, ...]]
+    negation: Negation
+    past: Past
+    third_party_label: str
+    third_party: Terms
+    cues: tuple[Cue, ...]
+    routes: tuple[Route, ...]
+
+
+def _compile(patterns: list[str], lexicons: Mapping[str, list[str]], path: Path, field: str,
+             seen: frozenset[str] = frozenset()) -> Terms:
+    plain: list[str] = []
+    regexes: list[str] = []
+    for i, pattern in enumerate(patterns):
+        where = f"{field}[{i}]"
+        if pattern.startswith(LEXICON_PREFIX):
+            name = pattern[len(LEXICON_PREFIX):]
+            if name not in lexicons:
+                raise RulesError(path, where, f"未定义的词表 {pattern}（可用：{', '.join(sorted(lexicons))}）")
+            if name in seen:
+                raise RulesError(path, where, f"词表循环引用：{pattern}")
+            inner = _compile(lexicons[name], lexicons, path, f"lexicons.{name}", seen | {name})
+            plain.extend(p for p in inner.patterns if not p.startswith(REGEX_PREFIX))
+            regexes.extend(p[len(REGEX_PREFIX):] for p in inner.patterns if p.startswith(REGEX_PREFIX))
+        elif pattern.startswith(REGEX_PREFIX):
+            body = pattern[len(REGEX_PREFIX):]
+            try:
+                re.compile(body)
+            except re.error as exc:
+                raise RulesError(path, where, f"正则表达式有误：{exc}") from exc
+            regexes.append(body)
+        else:
+            word = normalise(pattern)
+            if not word or " " in word:
+                raise RulesError(path, where, f"词语 {pattern!r} 为空或含标点、空格（这些在匹配前会被去掉）")
+            plain.append(word)
+    if not plain and not regexes:
+        raise RulesError(path, field, "词表为空")
+    plain = sorted(set(plain), key=lambda w: (-len(w), w))
+    alternatives = regexes + [re.escape(w) for w in plain]
+    source = tuple(REGEX_PREFIX + r for r in regexes) + tuple(plain)
+    return Terms(source, re.compile("|".join(f"(?:{a})" for a in alternatives)))
+
+
+def _check_name(name: str, allowed: tuple[str, ...], path: Path, field: str, what: str) -> str:
+    if name not in allowed:
+        raise RulesError(path, field, f"未知的{what} {name!r}（可用：{', '.join(allowed)}）")
+    return name
+
+
+def _check_names(names: list[str], allowed: tuple[str, ...], path: Path, field: str, what: str) -> tuple[str, ...]:
+    return tuple(_check_name(name, allowed, path, f"{field}[{i}]", what) for i, name in enumerate(names))
+
+
+def build_rules(spec: RulesFile, path: Path) -> TriageRules:
+    """Compile a validated rules file; cross-references (lexicons, departments, assistance) are checked here."""
+    departments = tuple(d.id for d in all_departments())
+    kinds = tuple(k.name for k in spec.assistance)
+    parent = {}
+    for i, kind in enumerate(spec.assistance):
+        if kind.parent is not None:
+            _check_name(kind.parent, kinds, path, f"assistance[{i}].parent", "救助方式")
+            parent[kind.name] = kind.parent
+    if len(set(kinds)) != len(kinds):
+        raise RulesError(path, "assistance", "救助方式名称重复")
+    _check_name(spec.lead_department, departments, path, "lead_department", "部门")
+    ids = [c.id for c in spec.cues]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise RulesError(path, "cues", f"线索组 id 重复：{dup}")
+    cues = []
+    for i, c in enumerate(spec.cues):
+        field = f"cues[{i}]"
+        if c.any:
+            parts = (_compile(c.any, spec.lexicons, path, f"{field}.any"),)
+        else:
+            parts = tuple(
+                _compile([p] if isinstance(p, str) else p, spec.lexicons, path, f"{field}.all[{j}]")
+                for j, p in enumerate(c.all))
+        cues.append(Cue(
+            id=c.id, level=c.level, label=c.label, parts=parts, within=c.within,
+            past_lowers=(c.past == "lower") if c.past else c.level in spec.past.lowers,
+            departments=_check_names(c.departments, departments, path, f"{field}.departments", "部门"),
+            assistance=_check_names(c.assistance, kinds, path, f"{field}.assistance", "救助方式"),
+            safety=tuple(c.safety)))
+    routes = tuple(
+        Route(department=_check_name(r.department, departments, path, f"routing[{i}].department", "部门"),
+              terms=_compile(r.patterns, spec.lexicons, path, f"routing[{i}].patterns"),
+              assistance=_check_names(r.assistance, kinds, path, f"routing[{i}].assistance", "救助方式"))
+        for i, r in enumerate(spec.routing))
+    level_assistance = {
+        level: _check_names(names, kinds, path, f"level_assistance.{level.value}", "救助方式")
+        for level, names in spec.level_assistance.items()}
+    n = spec.negation
+    return TriageRules(
+        source=str(path),
+        lead_department=spec.lead_department,
+        department_order=departments,
+        assistance_order=kinds,
+        assistance_parent=parent,
+        level_assistance=level_assistance,
+        default_reason=spec.default_reason,
+        default_safety={level: tuple(s) for level, s in spec.default_safety.items()},
+        negation=Negation(
+            words=_compile(list(n.words), {}, path, "negation.words"),
+            routing_words=_compile(n.routing_words, {}, path, "negation.routing_words"),
+            window={normalise(w): k for w, k in n.words.items()},
+            pseudo=tuple(normalise(p) for p in n.pseudo),
+            terminators=tuple(normalise(t) for t in n.terminators),
+            label=n.label),
+        past=Past(markers=_compile(spec.past.markers, {}, path, "past.markers"), window=spec.past.window,
+                  resolved=_compile(spec.past.resolved, {}, path, "past.resolved") if spec.past.resolved else None,
+                  label=spec.past.label, resolved_label=spec.past.resolved_label),
+        third_party_label=spec.third_party.label,
+        third_party=_compile(spec.third_party.markers, {}, path, "third_party.markers"),
+        cues=tuple(cues),
+        routes=routes,
+    )
+
+
+def load_rules(path: Path | str | None = None) -> TriageRules:
+    """Load and validate triage rules (default: triage/rules.yaml); raises RulesError naming file and field."""
+    file = Path(path) if path is not None else RULES_FILE
+    return build_rules(load_model(file, RulesFile), file)
