@@ -1,6 +1,8 @@
 """Settings from environment variables, validated once at start-up."""
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +29,10 @@ class Settings:
     qa_threshold: float = 0.42
     log_level: str = "INFO"
     rasa_url: str = "http://127.0.0.1:5005"
+    secret_key: str = field(default="", repr=False)   # urlsafe base64 of 32 bytes; empty → <data_dir>/secret.key
+    escalation_thresholds: tuple[float, ...] = (0.5, 0.9)   # shares of a deadline's time that alert a supervisor
+    divisions_file: Path | None = None        # operator's townships and villages, on top of the shipped divisions
+    worker_interval: float = 1.0              # seconds between outbox-relay polls in `jishijiu worker`
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -64,6 +70,41 @@ def _directory(name: str, value: str) -> Path:
     return path
 
 
+def decode_secret_key(value: str) -> bytes:
+    """urlsafe base64 (padding optional) of exactly 32 bytes → the key; ValueError otherwise."""
+    text = value.strip()
+    try:
+        key = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("expected urlsafe base64 (A-Z a-z 0-9 - _)") from None
+    if len(key) != 32:
+        raise ValueError(f"expected 32 bytes once decoded, got {len(key)}")
+    return key
+
+
+def _secret_key(name: str, value: str) -> str:
+    try:
+        decode_secret_key(value)
+    except ValueError as exc:   # never echo the secret itself
+        raise SettingsError(name, f"<hidden, {len(value)} characters>", str(exc)) from None
+    return value.strip()
+
+
+def _thresholds(name: str, value: str) -> tuple[float, ...]:
+    shares = []
+    for part in value.split(","):
+        text = part.strip()
+        percent = text.endswith("%")
+        try:
+            share = float(text.rstrip("%")) / (100 if percent else 1)
+        except ValueError:
+            raise SettingsError(name, value, "expected shares such as 0.5,0.9 or 50%,90%") from None
+        if not 0 < share < 1:
+            raise SettingsError(name, value, "each share must be between 0 and 1 (exclusive)")
+        shares.append(share)
+    return tuple(sorted(set(shares)))
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read JISHIJIU_* and the conventional DATABASE_URL / REDIS_URL; raise SettingsError on bad input."""
     env = os.environ if environ is None else environ
@@ -88,4 +129,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         kwargs["log_level"] = v.upper()
     if v := env.get("RASA_URL"):
         kwargs["rasa_url"] = _url("RASA_URL", v, {"http", "https"})
+    if v := env.get("JISHIJIU_SECRET_KEY"):
+        kwargs["secret_key"] = _secret_key("JISHIJIU_SECRET_KEY", v)
+    if v := env.get("JISHIJIU_ESCALATION_THRESHOLDS"):
+        kwargs["escalation_thresholds"] = _thresholds("JISHIJIU_ESCALATION_THRESHOLDS", v)
+    if v := env.get("JISHIJIU_DIVISIONS_FILE"):
+        path = Path(v).expanduser()
+        if not path.is_file():
+            raise SettingsError("JISHIJIU_DIVISIONS_FILE", v, "no such file")
+        kwargs["divisions_file"] = path
+    if v := env.get("JISHIJIU_WORKER_INTERVAL"):
+        kwargs["worker_interval"] = _float("JISHIJIU_WORKER_INTERVAL", v, 0.01, 3600.0)
     return Settings(**{**defaults.__dict__, **kwargs})

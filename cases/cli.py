@@ -1,0 +1,116 @@
+"""`jishijiu cases list|show`: operators read cases and their history, personal data masked."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from cases.errors import CaseNotFound
+from cases.identity import SHANGHAI
+from cases.states import LABELS, CaseState, Urgency
+from cases.views import CaseDetail, CaseSummary
+from jishijiu.settings import Settings
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"jishijiu: {message}", file=sys.stderr)
+    return code
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def _session_factory(settings: Settings):  # noqa: ANN202 - sessionmaker
+    from cases.migrate import upgrade
+    from jishijiu.db import make_engine, make_session_factory
+
+    engine = make_engine(settings)
+    upgrade(engine)
+    return make_session_factory(engine)
+
+
+def _summary_line(c: CaseSummary) -> str:
+    flag = " 超期 OVERDUE" if c.overdue else ""
+    return (f"{c.case_number}  {c.status_label}({c.status.value})  {c.urgency.value:<9}  {c.applicant:<6}  "
+            f"{c.location}  时限 due {_local(c.due_at)}{flag}")
+
+
+def _list(args: argparse.Namespace, settings: Settings) -> int:
+    from cases.service import list_cases
+
+    try:
+        found = list_cases(_session_factory(settings), status=args.status, urgency=args.urgency,
+                           overdue=args.overdue, limit=args.limit)
+    except SQLAlchemyError as exc:
+        return _fail(f"数据库不可用 / database unavailable ({type(exc).__name__})")
+    if args.json:
+        print(json.dumps([c.model_dump(mode="json") for c in found], ensure_ascii=False, indent=2))
+        return 0
+    for c in found:
+        print(_summary_line(c))
+    print(f"共 {len(found)} 件 / {len(found)} case(s)")
+    return 0
+
+
+def _print_detail(c: CaseDetail) -> None:
+    print(_summary_line(c))
+    print(f"申请人 applicant: {c.applicant}  身份证 ID: {c.id_number or '-'}  电话 phone: {c.phone or '-'}")
+    print(f"渠道 channel: {c.channel}  部门 departments: {', '.join(c.departments) or '-'}")
+    print(f"情况 situation: {c.situation}")
+    if c.reasons or c.assistance:
+        print(f"研判 triage: {'；'.join(c.reasons) or '-'}  救助 assistance: {'、'.join(c.assistance) or '-'}")
+    if c.decision_reason:
+        print(f"理由 reason: {c.decision_reason}")
+    for d in c.deadlines:
+        print(f"  时限 deadline {d.rule:<10} due {_local(d.due_at)}  met {_local(d.met_at)}")
+    for r in c.referrals:
+        print(f"  转办单 referral {r.department_id:<12} {r.status.value:<10} {_local(r.updated_at)}")
+    print("历史 history:")
+    for e in c.history:
+        change = f"{e.before.value if e.before else '-'} → {e.after.value if e.after else '-'}"
+        print(f"  {_local(e.at)}  {e.actor:<20} {e.action:<20} {change}" + (f"  {e.note}" if e.note else ""))
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    from cases.service import get_case
+
+    try:
+        detail = get_case(_session_factory(settings), args.case_number)
+    except CaseNotFound:
+        return _fail(f"未找到案件 / case not found: {args.case_number}")
+    except SQLAlchemyError as exc:
+        return _fail(f"数据库不可用 / database unavailable ({type(exc).__name__})")
+    if args.json:
+        print(json.dumps(detail.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        _print_detail(detail)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction, load_settings_fn: Callable[[], Settings]) -> None:
+    """Add `cases list` and `cases show`; each handler takes (args, settings) and returns an exit code.
+
+    `load_settings_fn` is accepted for the CLI's register() protocol; `jishijiu.cli.main` passes settings in.
+    """
+    del load_settings_fn
+    cases = subparsers.add_parser("cases", help="案件: list and show cases (personal data masked)")
+    sub = cases.add_subparsers(dest="cases_command", required=True)
+
+    ls = sub.add_parser("list", help="list cases, newest first")
+    ls.add_argument("--status", choices=[s.value for s in CaseState],
+                    help="; ".join(f"{s.value}={LABELS[s]}" for s in CaseState))
+    ls.add_argument("--urgency", choices=[u.value for u in Urgency])
+    ls.add_argument("--overdue", action="store_true", help="open cases past a deadline not yet met")
+    ls.add_argument("--limit", type=int, default=200)
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(handler=_list)
+
+    show = sub.add_parser("show", help="one case with its deadlines, 转办单 and history")
+    show.add_argument("case_number", help="e.g. JSJ-20250101-0001")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=_show)

@@ -1,0 +1,164 @@
+"""The case store's shell: each function opens one transaction, loads, calls the lifecycle, commits."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, selectinload
+
+from cases.application import Applicant, Application, CaseTriage
+from cases.divisions import Divisions, Location, cached_divisions
+from cases.encryption import PersonalDataCipher
+from cases.errors import CaseNotFound, InvalidInput
+from cases.identity import IdNumber, PersonName, PhoneNumber, parse_id_number, parse_phone
+from cases.models import Case, CaseDeadline
+from cases.numbering import assign_case_number, provisional_case_number
+from cases.states import OPEN, CaseState, ReferralStatus, Urgency, parse_enum
+from cases.transitions import record_submission, record_view, transition, transition_referral
+from cases.views import CaseDetail, CaseSummary, EventView
+from nlu.masking import mask_personal_data
+
+SessionFactory = Callable[[], Session]
+_LOAD = (selectinload(Case.deadlines), selectinload(Case.referrals))
+
+
+def _aware(now: datetime) -> datetime:
+    if now.tzinfo is None:
+        raise InvalidInput("时间必须带时区", "`now` must be timezone-aware")
+    return now
+
+
+def masked_situation(application: Application) -> str:
+    """The situation with 身份证号 and phone numbers masked (nlu), and the applicant's own name too."""
+    text = mask_personal_data(application.situation.strip())
+    name = application.applicant.name
+    return text.replace(name.value, name.masked) if len(name.value) > 1 else text
+
+
+def _new_case(application: Application, triage: CaseTriage, location: Location,
+              cipher: PersonalDataCipher, now: datetime) -> Case:
+    person = application.applicant
+    case = Case(
+        channel=application.channel.strip(), channel_user_id=application.channel_user_id.strip(),
+        name_sealed=cipher.seal(person.name.value, "name"), name_masked=person.name.masked,
+        county_code=location.county.code, township_code=location.township and location.township.code,
+        village_code=location.village and location.village.code, location_label=location.label,
+        situation=masked_situation(application), urgency=triage.urgency,
+        triage_reasons=list(triage.reasons), department_ids=list(dict.fromkeys(triage.department_ids)),
+        assistance=list(triage.assistance), status=CaseState.SUBMITTED, submitted_at=now, updated_at=now,
+        deadlines=[CaseDeadline(rule=rule, starts_at=now, due_at=due) for rule, due in triage.deadlines.items()],
+    )
+    if person.id_number:
+        case.id_number_sealed = cipher.seal(person.id_number.value, "id_number")
+        case.id_number_masked = person.id_number.masked
+        case.id_number_hash = cipher.lookup_hash("id_number", person.id_number.value)
+    if person.phone:
+        case.phone_sealed = cipher.seal(person.phone.value, "phone")
+        case.phone_masked = person.phone.masked
+        case.phone_hash = cipher.lookup_hash("phone", person.phone.value)
+    return case
+
+
+def submit_case(session_factory: SessionFactory, application: Application, triage: CaseTriage, now: datetime,
+                *, cipher: PersonalDataCipher, divisions: Divisions | None = None) -> str:
+    """Store Case + deadlines + CaseEvent + OutboxMessage in ONE transaction; return the public case number."""
+    location = (divisions or cached_divisions()).locate(application.division_code)
+    case = _new_case(application, triage, location, cipher, _aware(now))
+    case.case_number = provisional_case_number()
+    with session_factory() as session, session.begin():
+        session.add(case)
+        _, message = record_submission(case, f"{case.channel}:{case.channel_user_id}", now)
+        session.flush()                                    # the inserts: no lock shared with other submissions
+        return assign_case_number(session, case, [message], now)   # the day's counter: locked until commit
+
+
+def _load(session: Session, case_number: str, *, for_update: bool = False) -> Case:
+    stmt = select(Case).where(Case.case_number == case_number.strip().upper()).options(*_LOAD)
+    case = session.scalars(stmt.with_for_update() if for_update else stmt).one_or_none()
+    if case is None:
+        raise CaseNotFound(case_number)
+    return case
+
+
+def get_case(session_factory: SessionFactory, case_number: str, *, now: datetime | None = None) -> CaseDetail:
+    """One case with deadlines, 转办单 and history; CaseNotFound if there is none."""
+    with session_factory() as session:
+        case = _load(session, case_number)
+        return CaseDetail.of(case, now or datetime.now(timezone.utc))
+
+
+def list_cases(session_factory: SessionFactory, *, status: CaseState | str | None = None,
+               urgency: Urgency | str | None = None, overdue: bool = False, now: datetime | None = None,
+               township: str | None = None, limit: int = 200) -> list[CaseSummary]:
+    """Newest first; `overdue` keeps open cases with a deadline not met by `now`."""
+    now = _aware(now or datetime.now(timezone.utc))
+    stmt = select(Case).options(*_LOAD).order_by(Case.id.desc()).limit(limit)
+    if status is not None:
+        stmt = stmt.where(Case.status == parse_enum(CaseState, status))
+    if urgency is not None:
+        stmt = stmt.where(Case.urgency == parse_enum(Urgency, urgency))
+    if township is not None:
+        stmt = stmt.where((Case.township_code == township) | (Case.county_code == township))
+    if overdue:
+        late = (CaseDeadline.case_id == Case.id) & CaseDeadline.met_at.is_(None) & (CaseDeadline.due_at < now)
+        stmt = stmt.where(Case.status.in_(OPEN), exists().where(late))
+    with session_factory() as session:
+        return [CaseSummary.of(c, now) for c in session.scalars(stmt)]
+
+
+def _find(session_factory: SessionFactory, column: object, digest: str, now: datetime | None) -> list[CaseSummary]:
+    stmt = select(Case).where(column == digest).options(*_LOAD).order_by(Case.id.desc())  # type: ignore[operator]
+    with session_factory() as session:
+        return [CaseSummary.of(c, now or datetime.now(timezone.utc)) for c in session.scalars(stmt)]
+
+
+def find_cases_by_id_number(session_factory: SessionFactory, id_number: IdNumber | str, *,
+                            cipher: PersonalDataCipher, now: datetime | None = None) -> list[CaseSummary]:
+    """Cases whose applicant has this 身份证号, found by its keyed hash (no decryption)."""
+    value = id_number if isinstance(id_number, IdNumber) else parse_id_number(id_number)
+    return _find(session_factory, Case.id_number_hash, cipher.lookup_hash("id_number", value.value), now)
+
+
+def find_cases_by_phone(session_factory: SessionFactory, phone: PhoneNumber | str, *,
+                        cipher: PersonalDataCipher, now: datetime | None = None) -> list[CaseSummary]:
+    """Cases whose applicant has this mobile number, found by its keyed hash."""
+    value = phone if isinstance(phone, PhoneNumber) else parse_phone(phone)
+    return _find(session_factory, Case.phone_hash, cipher.lookup_hash("phone", value.value), now)
+
+
+def transition_case(session_factory: SessionFactory, case_number: str, to: CaseState | str, *, actor: str,
+                    now: datetime, note: str | None = None, reason: str | None = None,
+                    departments: list[str] | None = None) -> EventView | None:
+    """Change state through transition() (event + outbox in the same transaction); None if already there."""
+    with session_factory() as session, session.begin():
+        case = _load(session, case_number, for_update=True)
+        event = transition(case, to, actor=actor, now=_aware(now), note=note, reason=reason,
+                           departments=departments)
+        session.flush()
+        return EventView.of(event) if event else None
+
+
+def update_referral(session_factory: SessionFactory, case_number: str, department_id: str,
+                    to: ReferralStatus | str, *, actor: str, now: datetime,
+                    note: str | None = None) -> EventView | None:
+    """Change one department's 转办单 (event + outbox in the same transaction)."""
+    with session_factory() as session, session.begin():
+        case = _load(session, case_number, for_update=True)
+        event = transition_referral(case, department_id, to, actor=actor, now=_aware(now), note=note)
+        session.flush()
+        return EventView.of(event) if event else None
+
+
+def reveal_applicant(session_factory: SessionFactory, case_number: str, *, cipher: PersonalDataCipher,
+                     actor: str, now: datetime) -> Applicant:
+    """Decrypt the applicant (UndecryptableData with a wrong key) and record who looked, in the history."""
+    with session_factory() as session, session.begin():
+        case = _load(session, case_number)
+        applicant = Applicant(
+            name=PersonName(cipher.open(case.name_sealed, "name")),
+            id_number=IdNumber(cipher.open(case.id_number_sealed, "id_number")) if case.id_number_sealed else None,
+            phone=PhoneNumber(cipher.open(case.phone_sealed, "phone")) if case.phone_sealed else None,
+        )
+        record_view(case, actor, _aware(now))
+        return applicant

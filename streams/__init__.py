@@ -1,0 +1,1 @@
+"""The queue: outbox relay to Redis Streams, caseworker consumers, escalation job and the worker loop."""
