@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from policies_kb.retriever import Hit, Retriever
+from policies_kb.retriever import Hit, Retriever, departments_text
 from policies_kb.schema import Entry
 
 REPLIES_FILE = Path(__file__).with_name("replies.yaml")
@@ -98,7 +98,7 @@ def compose(hits: list[Hit], threshold: float) -> Reply:
             answer += "\n" + _templates()["related_intro"] + "；".join(r.title for r in related)
         return Reply(answer, (), confidence, related)
     best = hits[0].entry
-    parts = [best.answer.strip(), citation(best)]
+    parts = [best.answer.strip(), "负责部门：" + "、".join(departments_text(best)), citation(best)]
     if not best.verified:
         parts.append(_templates()["unverified"])
     related = tuple(RelatedRef(h.entry.id, h.entry.title) for h in hits[1:4] if h.score >= floor)

@@ -17,8 +17,9 @@ from nlu.normalise import normalise
 from nlu.tokenise import Tokeniser
 from policies_kb.loader import KnowledgeBase
 from policies_kb.schema import Entry
+from jishijiu.departments import by_name as departments_by_name
 
-VARIANT_WEIGHT = 0.4        # share of the score from the best variant; the rest from the whole entry
+VARIANT_WEIGHT = 0.35        # share of the score from the best variant; the rest from the whole entry
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,12 @@ class TextAnalyser:
         joined = "".join(words)
         features.extend("~" + joined[i:i + 2] for i in range(len(joined) - 1))
         return features
+
+
+def departments_text(entry: Entry) -> list[str]:
+    """'人社（人力资源和社会保障局）' for each department of the entry: questions ask who is in charge."""
+    known = departments_by_name()
+    return [f"{name}（{known[name].full_name}）" for name in entry.departments]
 
 
 def _identity(features: list[str]) -> list[str]:
@@ -70,6 +77,7 @@ class Retriever:
                 owners.append(index)
                 entry_features.extend(features)
             entry_features.extend(analyser.features(entry.answer))
+            entry_features.extend(analyser.features(" ".join(departments_text(entry))))
             entry_docs.append(entry_features)
         self._vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm=None)
         self._vectorizer.fit(variant_docs + entry_docs)
