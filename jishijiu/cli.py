@@ -7,7 +7,9 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from cases import cli as cases_cli
 from jishijiu.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from streams import cli as streams_cli
 
 DEFAULT_QA_EVAL = PROJECT_ROOT / "eval" / "qa.yaml"
 
@@ -78,6 +80,43 @@ def _eval_qa(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _triage(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime
+
+    from jishijiu.gateway.routers.triage import MAX_SITUATION_CHARS, triage_response
+    from nlu.textinput import InvalidText, require_text
+    from triage import CHINA_TZ, assess_now
+
+    try:
+        text = require_text(args.text, MAX_SITUATION_CHARS, "情况说明", "The situation")
+    except InvalidText as exc:
+        return _fail(str(exc))
+    response = triage_response(assess_now(text, datetime.now(CHINA_TZ)))
+    print(json.dumps(response.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _deadline(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime
+
+    from triage import NaiveDatetime, UnknownRule, default_triage, due_at
+
+    try:
+        start = datetime.fromisoformat(args.start)
+    except ValueError:
+        return _fail(f"--from {args.start!r} is not an ISO 8601 time, e.g. 2026-12-10T09:00:00+08:00 "
+                     "（时间格式不对）")
+    config = default_triage()
+    try:
+        deadline = due_at(args.rule, start, config.deadline_rules, config.calendar)
+    except (NaiveDatetime, UnknownRule) as exc:
+        return _fail(str(exc))
+    print(deadline.due_at.isoformat())
+    for warning in deadline.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jishijiu", description="济时救 front door")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
     qa.add_argument("--file", default=str(DEFAULT_QA_EVAL))
     qa.add_argument("-v", "--verbose", action="store_true", help="list the failures")
     qa.set_defaults(handler=_eval_qa)
+    tr = sub.add_parser("triage", help="urgency, departments and first-response deadline of a situation")
+    tr.add_argument("text")
+    tr.set_defaults(handler=_triage)
+
+    dl = sub.add_parser("deadline", help="when a statutory deadline expires (Chinese working days)")
+    dl.add_argument("--from", dest="start", required=True, help="ISO 8601 with offset, e.g. 2026-12-10T09:00:00+08:00")
+    dl.add_argument("--rule", required=True, help="emergency, urgent, materials, initial or approval")
+    dl.set_defaults(handler=_deadline)
+
+    cases_cli.register(sub, load_settings)
+    streams_cli.register(sub, load_settings)
     return parser
 
 

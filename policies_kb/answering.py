@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from nlu.textinput import InvalidText, require_text
 from policies_kb.retriever import Hit, Retriever, departments_text
 from policies_kb.schema import Entry
 
@@ -15,13 +16,8 @@ MAX_QUESTION_CHARS = 2000
 RELATED_FLOOR_SHARE = 0.6       # related entries must score at least this share of the threshold
 
 
-class InvalidQuestion(ValueError):
-    """A question that cannot be answered as given, with the reason in Chinese and English."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        self.message_zh = message_zh
-        self.message_en = message_en
-        super().__init__(f"{message_zh} / {message_en}")
+class InvalidQuestion(InvalidText):
+    """A question that cannot be answered as given."""
 
 
 @dataclass(frozen=True)
@@ -59,16 +55,10 @@ def _templates() -> dict[str, str]:
 
 def check_question(text: object) -> str:
     """The question as text, or InvalidQuestion saying why not."""
-    if not isinstance(text, str):
-        raise InvalidQuestion("问题需要是文字。", "The question must be text.")
-    if not text.strip():
-        raise InvalidQuestion("问题不能为空，请写下您想问的事。", "The question must not be empty.")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise InvalidQuestion(
-            f"问题太长了（超过{MAX_QUESTION_CHARS}字），请简短说说您想问的事。",
-            f"The question is longer than {MAX_QUESTION_CHARS} characters.",
-        )
-    return text
+    try:
+        return require_text(text, MAX_QUESTION_CHARS, "问题", "The question")
+    except InvalidText as exc:
+        raise InvalidQuestion(exc.message_zh, exc.message_en) from None
 
 
 def citation(entry: Entry) -> str:

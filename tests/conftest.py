@@ -12,6 +12,8 @@ from jishijiu.bootstrap import build_retriever
 from jishijiu.gateway.app import create_app
 from jishijiu.settings import Settings, load_settings
 from policies_kb.retriever import Retriever
+from tests.cases.fixtures import (cipher, divisions, pg_engine, redis_client, session_factory,  # noqa: F401
+                                  sqlite_session_factory, store_settings)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -34,3 +34,22 @@ def test_eval_qa_prints_the_figures() -> None:
     result = run("eval", "qa")
     assert result.returncode == 0, result.stderr
     assert "in-scope accuracy" in result.stdout and "off-topic rejection" in result.stdout
+
+
+def test_deadline_across_the_year_boundary_warns_that_2027_is_unconfirmed() -> None:
+    result = run("deadline", "--from", "2026-12-10T09:00:00+08:00", "--rule", "approval")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2027-01-08T23:59:59+08:00"
+    assert "2027" in result.stderr and "warning" in result.stderr
+
+
+def test_deadline_rejects_naive_time_and_unknown_rule() -> None:
+    assert run("deadline", "--from", "2026-12-10T09:00:00", "--rule", "approval").returncode == 2
+    unknown = run("deadline", "--from", "2026-12-10T09:00:00+08:00", "--rule", "soon")
+    assert unknown.returncode == 2 and "approval" in unknown.stderr
+
+
+def test_triage_prints_the_api_json() -> None:
+    result = run("triage", "有人说不想活了，正在楼顶上")
+    body = json.loads(result.stdout)
+    assert body["urgency"] == "emergency" and any("110" in s for s in body["safety"])

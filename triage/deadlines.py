@@ -39,6 +39,19 @@ class _DeadlinesFile(BaseModel):
     day_ends: time
     rules: dict[str, _RuleSpec] = Field(min_length=1)
     first_response: dict[Urgency, str]
+    case_deadlines: dict[Urgency, list[str]]
+
+    @field_validator("case_deadlines")
+    @classmethod
+    def _known_case_rules(cls, value: dict[Urgency, list[str]], info: ValidationInfo) -> dict[Urgency, list[str]]:
+        missing = [u.value for u in Urgency if u not in value]
+        if missing:
+            raise ValueError(f"每个紧急程度都要列出案件期限（missing）：{missing}")
+        defined = info.data.get("rules") or {}
+        unknown = sorted({r for rules in value.values() for r in rules if r not in defined})
+        if unknown:
+            raise ValueError(f"引用了未定义的期限规则（not defined under rules）：{unknown}")
+        return value
 
     @field_validator("first_response")
     @classmethod
@@ -67,6 +80,7 @@ class DeadlineRule:
 class DeadlineRules:
     rules: Mapping[str, DeadlineRule]
     first_response: Mapping[Urgency, str]
+    case_deadlines: Mapping[Urgency, tuple[str, ...]]   # every rule a case of that urgency is tracked against
     day_ends: time                # the last day ends at 24:00 (《民法典》第二百零三条), written 23:59:59
 
     def rule(self, name: str) -> DeadlineRule:
@@ -96,7 +110,9 @@ def load_deadline_rules(path: Path | str | None = None) -> DeadlineRules:
     rules = {name: DeadlineRule(name=name, label=r.label, within=r.within, clause=r.clause, hours=r.hours,
                                 working_days=r.working_days)
              for name, r in spec.rules.items()}
-    return DeadlineRules(rules=rules, first_response=dict(spec.first_response), day_ends=spec.day_ends)
+    return DeadlineRules(rules=rules, first_response=dict(spec.first_response),
+                         case_deadlines={u: tuple(names) for u, names in spec.case_deadlines.items()},
+                         day_ends=spec.day_ends)
 
 
 def to_china_time(moment: datetime) -> datetime:
@@ -104,6 +120,12 @@ def to_china_time(moment: datetime) -> datetime:
     if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
         raise NaiveDatetime(moment)
     return moment.astimezone(CHINA_TZ)
+
+
+def case_deadlines(urgency: Urgency | str, start: datetime, rules: DeadlineRules,
+                   calendar: WorkCalendar) -> tuple[Deadline, ...]:
+    """Every deadline a case of `urgency` arriving at `start` is tracked against, first response first."""
+    return tuple(due_at(name, start, rules, calendar) for name in rules.case_deadlines[Urgency(urgency)])
 
 
 def due_at(rule: str, start: datetime, rules: DeadlineRules, calendar: WorkCalendar) -> Deadline:

@@ -5,7 +5,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from policies_kb.answering import InvalidQuestion
+from cases.errors import CaseNotFound, CaseStoreError, IllegalTransition, InvalidInput, UndecryptableData
+from nlu.textinput import InvalidText
+
+# Most specific first: the first matching class decides the status code.
+STATUS_OF: tuple[tuple[type[Exception], int, str], ...] = (
+    (InvalidText, 422, "invalid_input"),
+    (InvalidInput, 422, "invalid_input"),
+    (CaseNotFound, 404, "case_not_found"),
+    (IllegalTransition, 409, "illegal_transition"),
+    (UndecryptableData, 500, "undecryptable"),
+    (CaseStoreError, 500, "case_error"),
+)
 
 
 def error_body(code: str, message_zh: str, message_en: str, **extra: object) -> dict[str, object]:
@@ -13,8 +24,13 @@ def error_body(code: str, message_zh: str, message_en: str, **extra: object) -> 
             "message_en": message_en, **extra}
 
 
-async def _invalid_question(_: Request, exc: InvalidQuestion) -> JSONResponse:
-    return JSONResponse(error_body("invalid_input", exc.message_zh, exc.message_en), status_code=422)
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    for kind, status, code in STATUS_OF:
+        if isinstance(exc, kind):
+            code = getattr(exc, "code", code)
+            return JSONResponse(error_body(code, exc.message_zh, exc.message_en),  # type: ignore[attr-defined]
+                                status_code=status)
+    raise exc
 
 
 async def _malformed_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -31,5 +47,6 @@ async def _malformed_request(_: Request, exc: RequestValidationError) -> JSONRes
 
 
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(InvalidQuestion, _invalid_question)  # type: ignore[arg-type]
+    for kind, _status, _code in STATUS_OF:
+        app.add_exception_handler(kind, _domain_error)
     app.add_exception_handler(RequestValidationError, _malformed_request)  # type: ignore[arg-type]
