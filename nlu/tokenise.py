@@ -7,7 +7,8 @@ from pathlib import Path
 
 import jieba
 
-USER_DICT_FILE = Path(__file__).with_name("userdict.txt")
+# One directory so Rasa's JiebaTokenizer (dictionary_path) and our own tokeniser read the same words.
+USER_DICT_FILE = Path(__file__).with_name("jieba_dict") / "userdict.txt"
 STOPWORDS_FILE = Path(__file__).with_name("stopwords.txt")
 
 jieba.setLogLevel(logging.WARNING)

@@ -3,7 +3,9 @@ import pytest
 from policies_kb.answering import InvalidQuestion, answer_question, check_question
 from policies_kb.retriever import Retriever
 
-THRESHOLD = 0.42
+from jishijiu.settings import Settings
+
+THRESHOLD = Settings().qa_threshold
 
 
 @pytest.mark.parametrize("question, expected_prefix", [
