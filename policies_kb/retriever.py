@@ -6,6 +6,7 @@ is mostly about something else (weather, parcels, shopping) scores low instead o
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,33 +82,51 @@ class Retriever:
             entry_docs.append(entry_features)
         self._vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm=None)
         self._vectorizer.fit(variant_docs + entry_docs)
-        self._oov_weight = float(self._vectorizer.idf_.max())
+        self._idf = self._vectorizer.idf_
+        self._oov_weight = float(self._idf.max())
         self._variants = _l2_rows(self._vectorizer.transform(variant_docs)).T.tocsr()
         self._entries = _l2_rows(self._vectorizer.transform(entry_docs)).T.tocsr()
         self._owners = np.asarray(owners)
         self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
 
-    def _query(self, text: str) -> sparse.csr_matrix | None:
-        features = self.analyser.features(text)
-        vector = self._vectorizer.transform([features])
-        if vector.nnz == 0:
-            return None
+    def _query(self, text: str) -> tuple[list[int], np.ndarray] | None:
+        """The query's features (columns) and TF-IDF weights (sublinear tf, like the index), normalised by a
+        length that includes the words the index has never seen."""
+        counts = Counter(self.analyser.features(text))
         vocabulary = self._vectorizer.vocabulary_
-        unseen: dict[str, int] = {}
-        for f in features:
-            if f not in vocabulary:
-                unseen[f] = unseen.get(f, 0) + 1
-        unseen_mass = sum((1 + np.log(n)) ** 2 for n in unseen.values()) * self._oov_weight ** 2
-        norm = np.sqrt(vector.multiply(vector).sum() + unseen_mass)
-        return vector / norm
+        columns, weights, unseen = [], [], 0.0
+        for feature, n in counts.items():
+            weight = 1.0 + np.log(n)
+            column = vocabulary.get(feature)
+            if column is None:
+                unseen += (weight * self._oov_weight) ** 2
+            else:
+                columns.append(column)
+                weights.append(weight * self._idf[column])
+        if not columns:
+            return None
+        values = np.asarray(weights)
+        return columns, values / np.sqrt(values @ values + unseen)
+
+    @staticmethod
+    def _dot(matrix: sparse.csr_matrix, columns: list[int], weights: np.ndarray, size: int) -> np.ndarray:
+        """query · documents over the query's few features, straight from the CSR arrays (no scipy overhead)."""
+        scores = np.zeros(size)
+        indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+        for column, weight in zip(columns, weights):
+            start, end = indptr[column], indptr[column + 1]
+            scores[indices[start:end]] += weight * data[start:end]
+        return scores
 
     def rank(self, text: str, limit: int = 5) -> list[Hit]:
         """Best entries first."""
         query = self._query(text)
         if query is None:
             return []
-        variant_scores = np.maximum.reduceat((query @ self._variants).toarray().ravel(), self._starts)
-        entry_scores = (query @ self._entries).toarray().ravel()
+        columns, weights = query
+        variant_scores = np.maximum.reduceat(
+            self._dot(self._variants, columns, weights, len(self._owners)), self._starts)
+        entry_scores = self._dot(self._entries, columns, weights, len(self.kb.entries))
         scores = VARIANT_WEIGHT * variant_scores + (1 - VARIANT_WEIGHT) * entry_scores
         top = np.argsort(-scores, kind="stable")[:limit]
         return [Hit(self.kb.entries[i], float(scores[i])) for i in top if scores[i] > 0]
