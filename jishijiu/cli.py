@@ -26,9 +26,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from jishijiu.gateway.app import create_app
 
     logs.configure(settings.log_level)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None,
-                log_level=settings.log_level.lower())
+    if args.workers > 1:        # each worker process builds its own app from the (already validated) environment
+        uvicorn.run("jishijiu.gateway.asgi:app", factory=True, workers=args.workers, host=args.host,
+                    port=args.port, log_config=None, log_level=settings.log_level.lower())
+    else:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None,
+                    log_level=settings.log_level.lower())
     return 0
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from jishijiu.supervisor import SupervisorError, run_all
+
+    try:
+        return run_all(settings, args.host, args.port, args.rasa_port, train=not args.no_train)
+    except SupervisorError as exc:
+        return _fail(str(exc), 1)
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -124,7 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the HTTP gateway")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="gateway processes (one per core is sensible)")
     serve.set_defaults(handler=_serve)
+
+    run = sub.add_parser("run", help="train the bot if needed, then run Rasa, the worker and the gateway together")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--rasa-port", type=int, default=5005)
+    run.add_argument("--no-train", action="store_true", help="use the newest model in models/ as it is")
+    run.set_defaults(handler=_run)
 
     ask = sub.add_parser("ask", help="answer a policy question from the knowledge base")
     ask.add_argument("text")

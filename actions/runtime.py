@@ -1,0 +1,44 @@
+"""What the custom actions need from the rest of the system, handed over once by the gateway at start-up."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from cases.divisions import Divisions
+from cases.encryption import PersonalDataCipher
+from conversation.vault import PersonalDataVault
+from jishijiu.settings import Settings
+from policies_kb.retriever import Retriever
+from triage import TriageConfig
+
+
+@dataclass(frozen=True)
+class ActionRuntime:
+    settings: Settings
+    retriever: Retriever
+    session_factory: sessionmaker[Session]
+    cipher: PersonalDataCipher
+    divisions: Divisions
+    vault: PersonalDataVault
+    triage: TriageConfig
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))   # tz-aware "now"
+    # Where an emergency is filed when the resident's place cannot be matched to a division (e.g. the city's
+    # 12345 intake county); None: no case is filed, the waiting hand-off carries it to a person.
+    emergency_intake_division: str | None = None
+
+
+_current: ActionRuntime | None = None
+
+
+def configure(runtime: ActionRuntime) -> None:
+    global _current
+    _current = runtime
+
+
+def current() -> ActionRuntime:
+    if _current is None:
+        raise RuntimeError("actions.runtime.configure() was not called: actions run inside the gateway")
+    return _current

@@ -1,0 +1,75 @@
+"""One chat turn from any channel: record it, keep personal data out of the bot, take the emergency fast path,
+ask Rasa, and degrade to the knowledge base when Rasa is down."""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from conversation.fallback import fallback_replies
+from conversation.rasa_client import BotReply, RasaClient, UpstreamUnavailable
+from conversation.vault import PersonalDataVault
+from nlu.masking import mask_personal_data
+from policies_kb.retriever import Retriever
+from triage import CHINA_TZ, TriageConfig, assess
+
+log = logging.getLogger(__name__)
+
+EMERGENCY_FORM = "emergency_form"
+
+# Records a turn durably before anything else happens; returns a handle to mark its outcome.
+RecordInbound = Callable[[str, str, str], Awaitable[int | None]]
+MarkInbound = Callable[[int | None, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    sender: str
+    replies: list[BotReply]
+    degraded: bool
+
+
+def emergency_trigger(masked_text: str) -> str:
+    """Rasa's intent-trigger syntax: the intent and the situation as an entity, bypassing NLU."""
+    return "/report_emergency" + json.dumps({"emergency_situation": masked_text}, ensure_ascii=False)
+
+
+class ChatService:
+    def __init__(self, rasa: RasaClient, vault: PersonalDataVault, retriever: Retriever, qa_threshold: float,
+                 triage: TriageConfig, record: RecordInbound, mark: MarkInbound) -> None:
+        self._rasa = rasa
+        self._vault = vault
+        self._retriever = retriever
+        self._threshold = qa_threshold
+        self._triage = triage
+        self._record = record
+        self._mark = mark
+
+    async def _mask(self, sender: str, text: str) -> str:
+        try:
+            return await self._vault.mask(sender, text)
+        except Exception as exc:  # noqa: BLE001 - Redis down: mask anyway, the clear values are simply not kept
+            log.warning("vault unavailable (%s): personal data masked without keeping it", exc.__class__.__name__)
+            return mask_personal_data(text)
+
+    async def handle(self, channel: str, user_id: str, text: str, metadata: dict[str, object],
+                     now: datetime | None = None) -> ChatResult:
+        sender = f"{channel}:{user_id}"
+        masked = await self._mask(sender, text)
+        inbound = await self._record(sender, channel, masked)
+        config = self._triage
+        assessment = assess(masked, now or datetime.now(CHINA_TZ), config.rules, config.deadline_rules,
+                            config.calendar)
+        message = masked
+        if assessment.urgency.value == "emergency" and await self._rasa.active_loop(sender) != EMERGENCY_FORM:
+            message = emergency_trigger(masked)
+        try:
+            replies = await self._rasa.send(sender, message, {**metadata, "channel": channel})
+        except UpstreamUnavailable as exc:
+            log.warning("rasa unavailable (%s): answering from the knowledge base", exc)
+            await self._mark(inbound, "fallback")
+            return ChatResult(sender, fallback_replies(masked, assessment, self._retriever, self._threshold), True)
+        await self._mark(inbound, "answered")
+        return ChatResult(sender, replies, False)
