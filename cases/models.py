@@ -1,4 +1,5 @@
-"""ORM models: Case, its deadlines, 转办单, append-only events, outbox, escalations and the daily number counter."""
+"""ORM models: Case, its deadlines, 转办单, append-only events, outbox, escalations, the daily number counter and
+the hand-offs to a person waiting in the conversation."""
 from __future__ import annotations
 
 import enum
@@ -185,6 +186,22 @@ class CaseNumberCounter(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)     # YYYYMMDD
     last_serial: Mapped[int]
+
+
+class Handoff(Base):
+    """A resident waiting for a person (asked for one, not understood twice, distress, emergency); text masked."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_waiting", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(128))          # the conversation id, never a phone or 身份证号
+    channel: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(16))           # requested | fallback | distress | emergency
+    last_message: Mapped[str] = mapped_column(Text)           # personal data masked before storing
+    status: Mapped[str] = mapped_column(String(16))           # waiting (a console moves it on)
+    case_number: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime]
 
 
 class AppendOnlyViolation(RuntimeError):

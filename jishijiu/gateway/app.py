@@ -1,27 +1,34 @@
 """create_app(settings): assembles routers, error handlers and the components' lifespan."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import asyncio
-import logging
-
 import redis.asyncio as aioredis
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
+from actions import runtime as action_runtime
+from cases.divisions import cached_divisions
+from cases.encryption import build_cipher
+from conversation.chat import ChatService
+from conversation.inbox import Inbox
+from conversation.rasa_client import RasaClient
+from conversation.vault import PersonalDataVault
 from jishijiu.bootstrap import build_retriever
-from jishijiu.db import make_engine
+from jishijiu.db import make_engine, make_session_factory
 from jishijiu.gateway import errors
-from jishijiu.gateway.routers import ask, health, triage
+from jishijiu.gateway.routers import actions, ask, chat, health, triage
 from jishijiu.settings import Settings
 from triage import default_triage
 
 log = logging.getLogger(__name__)
 
 
-def _migrate(engine) -> None:  # noqa: ANN001 - sqlalchemy Engine
-    """Bring the case store up to date; a database that is down must not stop the Q&A."""
+def _migrate(engine: Engine) -> None:
+    """Bring the store up to date; a database that is down must not stop the Q&A."""
     from cases.migrate import upgrade
 
     try:
@@ -33,18 +40,31 @@ def _migrate(engine) -> None:  # noqa: ANN001 - sqlalchemy Engine
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
-        app.state.retriever = build_retriever(settings.kb_dir)
-        default_triage()                       # a broken rules file stops start-up here, naming it
-        app.state.engine = make_engine(settings)
-        await asyncio.to_thread(_migrate, app.state.engine)
-        app.state.redis = aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=1.0,
-                                            retry_on_timeout=False, retry=None)
+        state = app.state
+        state.settings = settings
+        state.retriever = build_retriever(settings.kb_dir)
+        triage_config = default_triage()           # a broken rules file stops start-up here, naming it
+        state.engine = make_engine(settings)
+        await asyncio.to_thread(_migrate, state.engine)
+        session_factory = make_session_factory(state.engine)
+        state.redis = aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=1.0,
+                                        retry_on_timeout=False, retry=None)
+        cipher = build_cipher(settings)
+        vault = PersonalDataVault(state.redis, cipher)
+        action_runtime.configure(action_runtime.ActionRuntime(
+            settings=settings, retriever=state.retriever, session_factory=session_factory, cipher=cipher,
+            divisions=cached_divisions(settings.divisions_file), vault=vault, triage=triage_config))
+        state.action_executor = actions.build_executor()
+        state.rasa = RasaClient(settings.rasa_url)
+        inbox = Inbox(session_factory)
+        state.chat = ChatService(state.rasa, vault, state.retriever, settings.qa_threshold, triage_config,
+                                 inbox.record, inbox.mark)
         try:
             yield
         finally:
-            await app.state.redis.aclose()
-            app.state.engine.dispose()
+            await state.rasa.aclose()
+            await state.redis.aclose()
+            state.engine.dispose()
 
     app = FastAPI(
         title="济时救 jishijiu gateway",
@@ -53,7 +73,6 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(ask.router)
-    app.include_router(triage.router)
+    for module in (health, ask, triage, chat, actions):
+        app.include_router(module.router)
     return app

@@ -1,0 +1,38 @@
+"""action_answer_policy: the latest question answered from the policy knowledge base, with its source."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import runtime
+from actions.slots import latest_text
+from actions.wording import HUMAN_BUTTON, say
+from nlu.textinput import InvalidText
+from policies_kb.answering import answer_question
+
+
+class ActionAnswerPolicy(Action):
+    """A cited answer when confident; otherwise says so and offers 12345, the township window and a person."""
+
+    def name(self) -> str:
+        return "action_answer_policy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        rt = runtime.current()
+        try:
+            reply = answer_question(latest_text(tracker), rt.retriever, rt.settings.qa_threshold)
+        except InvalidText:
+            dispatcher.utter_message(text=say("policy_empty"))
+            return []
+        if not reply.answered:          # the "not sure" text already names 12345, the window and 转人工
+            dispatcher.utter_message(text=reply.answer, buttons=[HUMAN_BUTTON])
+            return []
+        text = reply.answer
+        if reply.related:               # plain suggestions: a button could only send an intent, not the question
+            text += "\n" + say("policy_related", titles="；".join(r.title for r in reply.related))
+        dispatcher.utter_message(text=text)
+        return []

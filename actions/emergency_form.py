@@ -1,0 +1,64 @@
+"""validate_emergency_form: a phone that can be called back now, and where the resident is."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions import parsing, runtime
+from actions.application_form import place_slots
+from actions.personal import check_answer
+from actions.places import resolve_place
+from actions.wording import say
+from cases.errors import UnknownDivision
+from nlu.masking import mask_personal_data
+
+MAX_LOCATION = 200
+
+
+def place_is_precise(tracker: Tracker) -> bool:
+    """A township or village is known (QR poster or answers): enough to send someone without asking again."""
+    code = tracker.get_slot("location_code")
+    if not code:
+        return False
+    try:
+        location = runtime.current().divisions.locate(code)
+    except UnknownDivision:
+        return False
+    return location.township is not None
+
+
+class ValidateEmergencyForm(FormValidationAction):
+    """emergency_phone from the vault; emergency_location: any words, matched to a division when possible."""
+
+    def name(self) -> str:
+        return "validate_emergency_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: dict[str, Any]) -> list[str]:
+        if place_is_precise(tracker):
+            return [s for s in domain_slots if s != "emergency_location"]
+        return list(domain_slots)
+
+    async def validate_emergency_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: dict[str, Any]) -> dict[str, Any]:
+        text = value if isinstance(value, str) and not parsing.is_payload(value) else ""
+        answer = await check_answer(runtime.current().vault, tracker.sender_id, text, "phone")
+        if answer.problem:
+            dispatcher.utter_message(text=answer.problem)
+        return {"emergency_phone": answer.token}
+
+    def validate_emergency_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: dict[str, Any]) -> dict[str, Any]:
+        text = value.strip() if isinstance(value, str) and not parsing.is_payload(value) else ""
+        if not text:
+            dispatcher.utter_message(text=say("emergency_place_text"))
+            return {"emergency_location": None}
+        slots: dict[str, Any] = {"emergency_location": mask_personal_data(text)[:MAX_LOCATION]}
+        try:
+            slots.update(place_slots(resolve_place(runtime.current().divisions, text).code))
+        except UnknownDivision:
+            pass                     # kept as words; a person reads them
+        return slots

@@ -1,0 +1,90 @@
+"""action_start_emergency: safety first, the 2-hour promise, a hand-off for a person, then the emergency form."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from redis.exceptions import RedisError
+
+from actions import parsing, runtime
+from actions.handoff import record
+from actions.places import resolve_place
+from actions.slots import latest_text
+from actions.wording import say
+from cases.errors import UnknownDivision
+from nlu.masking import mask_personal_data
+from triage import Assessment, assess
+
+DISTRESS_REASONS = ("自杀自伤风险", "危险处徘徊")     # triage cue labels that also need a counsellor's ear
+
+
+def reported_before(tracker: Tracker) -> str | None:
+    """This session's earlier, not yet submitted emergency report (the slot's value before the latest message)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind in ("session_started", "restart") or (kind == "action"
+                                                       and event.get("name") == "action_submit_emergency"):
+            return None
+        if kind == "user":
+            seen_user = True
+        elif seen_user and kind == "slot" and event.get("name") == "emergency_situation":
+            return event.get("value") or None
+    return None
+
+
+def emergency_text(tracker: Tracker, earlier: str | None) -> str:
+    """What the resident reported (the trigger's entity, else the latest words), masked, after any earlier report."""
+    new = next(tracker.get_latest_entity_values("emergency_situation"), None) or latest_text(tracker)
+    text = "；".join(t for t in dict.fromkeys((earlier, new)) if t)
+    return mask_personal_data(str(text).strip())
+
+
+def safety_lines(assessment: Assessment) -> str:
+    return "\n".join(assessment.safety) or say("emergency_default_safety")
+
+
+def handoff_reason(assessment: Assessment) -> str:
+    return "distress" if any(r.startswith(DISTRESS_REASONS) for r in assessment.reasons) else "emergency"
+
+
+async def prefilled(tracker: Tracker, text: str) -> list[EventType]:
+    """Answers the emergency form need not ask again: a phone already given, a place already known or named."""
+    rt = runtime.current()
+    events: list[EventType] = []
+    phone = tracker.get_slot("phone") or parsing.find_phone_token(text)
+    try:
+        if not tracker.get_slot("emergency_phone") and phone and await rt.vault.reveal(tracker.sender_id, phone):
+            events.append(SlotSet("emergency_phone", phone))
+    except RedisError:
+        pass                                   # the form simply asks for the phone
+    if not tracker.get_slot("location_code"):
+        try:
+            division = resolve_place(rt.divisions, text)
+        except UnknownDivision:
+            return events
+        events += [SlotSet("location_code", division.code),
+                   SlotSet("location_label", rt.divisions.locate(division.code).label)]
+    return events
+
+
+class ActionStartEmergency(Action):
+    """Replies the safety guidance and the 2-hour promise, records a hand-off, leaves any other form."""
+
+    def name(self) -> str:
+        return "action_start_emergency"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        rt = runtime.current()
+        earlier = reported_before(tracker)
+        text = emergency_text(tracker, earlier)
+        cfg = rt.triage
+        assessment = assess(text or "紧急求助", rt.clock(), cfg.rules, cfg.deadline_rules, cfg.calendar)
+        dispatcher.utter_message(text=say("emergency_start", safety=safety_lines(assessment)))
+        if earlier is None:                                  # a person is told at once, once per emergency
+            await record(tracker, handoff_reason(assessment), message=text or "紧急求助")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("emergency_situation", text or None),
+                *await prefilled(tracker, text)]

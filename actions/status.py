@@ -1,0 +1,118 @@
+"""validate_status_form and action_query_status: a case's progress for its number and the phone's last 4 digits."""
+from __future__ import annotations
+
+import hmac
+import logging
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions import parsing, runtime
+from actions.interrupts import is_emergency_trigger, step_aside
+from actions.slots import STATUS_SLOTS, reset_slots
+from actions.store import STORE_DOWN, in_thread
+from actions.wording import say, when
+from cases.errors import CaseNotFound
+from cases.service import get_case
+from cases.states import LABELS, OPEN
+from cases.views import CaseDetail, EventView
+from triage import UnknownRule
+
+log = logging.getLogger(__name__)
+_RESIDENT_VISIBLE = {"submitted", "transition", "referral"}     # not escalations or audit views
+
+
+class ValidateStatusForm(FormValidationAction):
+    """A case number JSJ-YYYYMMDD-NNNN and the four last digits of the phone given with it."""
+
+    def name(self) -> str:
+        return "validate_status_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        if is_emergency_trigger(tracker):
+            return step_aside(tracker, self.form_name())
+        return await super().run(dispatcher, tracker, domain)
+
+    def validate_status_case_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: dict[str, Any]) -> dict[str, Any]:
+        number = parsing.case_number(value) if isinstance(value, str) and not parsing.is_payload(value) else None
+        if number is None:
+            dispatcher.utter_message(text=say("status_bad_number"))
+        return {"status_case_number": number}
+
+    def validate_status_phone_last4(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: dict[str, Any]) -> dict[str, Any]:
+        last4 = parsing.phone_last4(value) if isinstance(value, str) and not parsing.is_payload(value) else None
+        if last4 is None:
+            dispatcher.utter_message(text=say("status_bad_last4"))
+        return {"status_phone_last4": last4}
+
+
+def last_step(detail: CaseDetail) -> str:
+    """The latest step a resident may see, in plain words with its time."""
+    event: EventView | None = next((e for e in reversed(detail.history) if e.action in _RESIDENT_VISIBLE), None)
+    if event is None:
+        return "申请已提交"
+    at = when(event.at)
+    if event.action == "submitted":
+        return f"{at} 提交申请"
+    if event.action == "referral":
+        return f"{at} 相关部门正在办理"
+    return f"{at} 状态变为“{LABELS[event.after]}”" if event.after else f"{at} 有新进展"
+
+
+def deadline_text(detail: CaseDetail, now: datetime) -> str:
+    """The next statutory deadline in plain words, or that the case is closed."""
+    if detail.status not in OPEN:
+        return say("status_closed")
+    pending = [d for d in detail.deadlines if d.met_at is None]
+    if not pending:
+        return ""
+    first = min(pending, key=lambda d: d.due_at)
+    if first.due_at < now:
+        return say("status_overdue", due=when(first.due_at))
+    try:
+        rule = runtime.current().triage.deadline_rules.rule(first.rule).label
+    except UnknownRule:
+        rule = "办理"
+    return say("status_due", due=when(first.due_at), rule=rule)
+
+
+def matches(detail: CaseDetail, last4: str) -> bool:
+    """The last four digits of the case's (masked) phone equal the ones given; constant-time."""
+    return bool(detail.phone) and hmac.compare_digest(detail.phone[-4:].encode(), last4.encode())
+
+
+class ActionQueryStatus(Action):
+    """Replies status, last step and deadline; a wrong pair gets the same 没有找到 as an unknown number."""
+
+    def name(self) -> str:
+        return "action_query_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        rt = runtime.current()
+        number = tracker.get_slot("status_case_number") or ""
+        last4 = tracker.get_slot("status_phone_last4") or ""
+        forget = [*reset_slots(tracker, STATUS_SLOTS), SlotSet("requested_slot", None)]
+        now = rt.clock()
+        try:
+            detail = await in_thread(get_case, rt.session_factory, number, now=now)
+        except CaseNotFound:
+            detail = None
+        except STORE_DOWN as exc:
+            log.error("status query failed: %s", exc.__class__.__name__)
+            dispatcher.utter_message(text=say("status_store_down"))
+            return forget
+        if detail is None or not matches(detail, last4):
+            dispatcher.utter_message(text=say("status_not_found"))
+            return forget
+        text = say("status_found", case_number=detail.case_number, label=detail.status_label,
+                   last_step=last_step(detail), deadline=deadline_text(detail, now))
+        dispatcher.utter_message(text=text.strip())
+        return forget

@@ -1,0 +1,52 @@
+"""validate_status_form and action_query_status: the right pair shows progress, a wrong one reveals nothing."""
+import pytest
+
+from cases.service import submit_case, transition_case
+from tests.actions.calls import run, slots_set
+from tests.actions.conftest import NOW
+from tests.cases.fixtures import application, triage
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def case_number(action_runtime, session_factory, cipher, divisions) -> str:  # noqa: ANN001
+    number = submit_case(session_factory, application(), triage(NOW), NOW, cipher=cipher, divisions=divisions)
+    transition_case(session_factory, number, "accepted", actor="staff:wang", now=NOW)
+    return number
+
+
+@pytest.mark.parametrize(("said", "number"), [("JSJ-20250303-0001", "JSJ-20250303-0001"),
+                                               ("jsj 20250303 0001", "JSJ-20250303-0001"),
+                                               ("编号是２０２５０３０３-０００１", "JSJ-20250303-0001"),
+                                               ("不记得了", None)])
+async def test_case_numbers_in_many_spellings(executor, action_runtime, said: str, number: str | None) -> None:
+    events, replies = await run(executor, "validate_status_form", candidates={"status_case_number": said},
+                                active_loop="status_form")
+    assert slots_set(events)["status_case_number"] == number
+    assert bool(replies) == (number is None)
+
+
+@pytest.mark.parametrize(("said", "last4"), [("5678", "5678"), ("尾号5678", "5678"), ("138****5678", "5678"),
+                                              ("56", None)])
+async def test_last_four_digits(executor, action_runtime, said: str, last4: str | None) -> None:
+    events, _ = await run(executor, "validate_status_form", candidates={"status_phone_last4": said},
+                          active_loop="status_form")
+    assert slots_set(events)["status_phone_last4"] == last4
+
+
+async def test_the_right_pair_shows_status_last_step_and_deadline(executor, action_runtime, case_number) -> None:
+    events, replies = await run(executor, "action_query_status",
+                                slots={"status_case_number": case_number, "status_phone_last4": "5678"})
+    text = replies[0]
+    assert case_number in text and "已受理" in text and "3月3日10:00 状态变为“已受理”" in text
+    assert "3月4日10:00前" in text
+    assert slots_set(events)["status_case_number"] is None and slots_set(events)["status_phone_last4"] is None
+
+
+async def test_a_wrong_pair_and_an_unknown_number_get_the_same_reply(executor, action_runtime, case_number) -> None:
+    _, wrong_phone = await run(executor, "action_query_status",
+                               slots={"status_case_number": case_number, "status_phone_last4": "0000"})
+    _, unknown = await run(executor, "action_query_status",
+                           slots={"status_case_number": "JSJ-20250303-0999", "status_phone_last4": "5678"})
+    assert wrong_phone == unknown and "没有找到" in unknown[0] and case_number not in unknown[0]
