@@ -21,17 +21,11 @@ from triage import Urgency, assess
 Result = dict[str, Any]
 
 
-def _text(value: Any) -> str:
-    """A from_text answer as text; a button payload (/apply_help) is not an answer."""
-    text = value if isinstance(value, str) else ""
-    return "" if parsing.is_payload(text) else text.strip()
-
-
 def _bool(value: Any, dispatcher: CollectingDispatcher) -> bool | None:
     """affirm/deny give a bool; other words are read (同意, 不行 …); unclear → ask again."""
     if isinstance(value, bool):
         return value
-    answer = parsing.yes_no(_text(value))
+    answer = parsing.yes_no(parsing.words(value))
     if answer is None and value is not None:
         dispatcher.utter_message(text=say("yes_no_unclear"))
     return answer
@@ -45,7 +39,7 @@ def place_slots(code: str) -> Result:
 
 def check_place(dispatcher: CollectingDispatcher, value: Any, slot: str = "location_code") -> Result:
     """A division code or a place in words → location_code/location_label; tells the resident when not found."""
-    text = _text(value)
+    text = parsing.words(value)
     try:
         return place_slots(resolve_place(runtime.current().divisions, text).code)
     except AmbiguousPlace as exc:
@@ -80,7 +74,7 @@ class ValidateApplicationForm(FormValidationAction):
 
     def validate_situation(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: dict[str, Any]) -> Result:
-        text = _text(value)
+        text = parsing.words(value)
         if len(text) < 2:
             dispatcher.utter_message(text=say("situation_empty"))
             return {"situation": None}
@@ -100,7 +94,7 @@ class ValidateApplicationForm(FormValidationAction):
 
     def validate_applies_for(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: dict[str, Any]) -> Result:
-        who = parsing.applies_for(value) if isinstance(value, str) and not parsing.is_payload(value) else None
+        who = parsing.applies_for(text) if (text := parsing.words(value)) else None
         if who is None:
             dispatcher.utter_message(text=say("applies_for_unclear"))
         return {"applies_for": who}
@@ -111,7 +105,7 @@ class ValidateApplicationForm(FormValidationAction):
 
     def validate_applicant_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: dict[str, Any]) -> Result:
-        cleaned = parsing.clean_name(_text(value))
+        cleaned = parsing.clean_name(parsing.words(value))
         if not parsing.looks_like_name(cleaned):
             dispatcher.utter_message(text=say("name_unclear"))
             return {"applicant_name": None}
@@ -124,14 +118,14 @@ class ValidateApplicationForm(FormValidationAction):
 
     async def validate_id_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: dict[str, Any]) -> Result:
-        answer = await check_answer(runtime.current().vault, tracker.sender_id, _text(value), "id")
+        answer = await check_answer(runtime.current().vault, tracker.sender_id, parsing.words(value), "id")
         if answer.problem:
             dispatcher.utter_message(text=answer.problem)
         return {"id_number": answer.token}
 
     async def validate_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: dict[str, Any]) -> Result:
-        answer = await check_answer(runtime.current().vault, tracker.sender_id, _text(value), "phone")
+        answer = await check_answer(runtime.current().vault, tracker.sender_id, parsing.words(value), "phone")
         if answer.problem:
             dispatcher.utter_message(text=answer.problem)
         return {"phone": answer.token}
@@ -145,7 +139,7 @@ class ValidateApplicationForm(FormValidationAction):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             size: int | None = int(value) if float(value).is_integer() else None
         else:
-            size = parsing.household_size(_text(value))
+            size = parsing.household_size(parsing.words(value))
         if size is None:
             dispatcher.utter_message(text=say("household_unclear"))
             return {"household_size": None}
@@ -156,7 +150,7 @@ class ValidateApplicationForm(FormValidationAction):
 
     def validate_difficulty_kind(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: dict[str, Any]) -> Result:
-        kind = parsing.difficulty_kind(_text(value))
+        kind = parsing.difficulty_kind(parsing.words(value))
         if kind is None:
             dispatcher.utter_message(text=say("difficulty_unclear"))
         return {"difficulty_kind": kind}

@@ -44,7 +44,7 @@ class ValidateEmergencyForm(FormValidationAction):
 
     async def validate_emergency_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: dict[str, Any]) -> dict[str, Any]:
-        text = value if isinstance(value, str) and not parsing.is_payload(value) else ""
+        text = parsing.words(value)
         answer = await check_answer(runtime.current().vault, tracker.sender_id, text, "phone")
         if answer.problem:
             dispatcher.utter_message(text=answer.problem)
@@ -52,7 +52,7 @@ class ValidateEmergencyForm(FormValidationAction):
 
     def validate_emergency_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: dict[str, Any]) -> dict[str, Any]:
-        text = value.strip() if isinstance(value, str) and not parsing.is_payload(value) else ""
+        text = parsing.words(value)
         if not text:
             dispatcher.utter_message(text=say("emergency_place_text"))
             return {"emergency_location": None}

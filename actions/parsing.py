@@ -57,6 +57,11 @@ def is_payload(text: str) -> bool:
     return normalise(text).startswith("/")
 
 
+def words(value: object) -> str:
+    """A slot value as the resident's words: '' for a button payload or anything that is not text."""
+    return value.strip() if isinstance(value, str) and not is_payload(value) else ""
+
+
 def yes_no(text: str) -> bool | None:
     """'同意'/'行'/'没问题' → True, '不同意'/'有误要改'/'还没有' → False; None when neither ('你好')."""
     t = re.sub(r"[。.!！，,~～\s]", "", normalise(text).lower())

@@ -40,14 +40,14 @@ class ValidateStatusForm(FormValidationAction):
 
     def validate_status_case_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: dict[str, Any]) -> dict[str, Any]:
-        number = parsing.case_number(value) if isinstance(value, str) and not parsing.is_payload(value) else None
+        number = parsing.case_number(text) if (text := parsing.words(value)) else None
         if number is None:
             dispatcher.utter_message(text=say("status_bad_number"))
         return {"status_case_number": number}
 
     def validate_status_phone_last4(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: dict[str, Any]) -> dict[str, Any]:
-        last4 = parsing.phone_last4(value) if isinstance(value, str) and not parsing.is_payload(value) else None
+        last4 = parsing.phone_last4(text) if (text := parsing.words(value)) else None
         if last4 is None:
             dispatcher.utter_message(text=say("status_bad_last4"))
         return {"status_phone_last4": last4}

@@ -60,12 +60,5 @@ class RasaClient:
         except (httpx.HTTPError, ValueError):
             return None
 
-    async def ready(self) -> bool:
-        try:
-            response = await self._http.get("/status")
-            return response.status_code == 200 and bool(response.json().get("model_file"))
-        except (httpx.HTTPError, ValueError):
-            return False
-
     async def aclose(self) -> None:
         await self._http.aclose()

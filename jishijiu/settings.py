@@ -34,7 +34,6 @@ class Settings:
     escalation_thresholds: tuple[float, ...] = (0.5, 0.9)   # shares of a deadline's time that alert a supervisor
     divisions_file: Path | None = None        # operator's townships and villages, on top of the shipped divisions
     worker_interval: float = 1.0              # seconds between outbox-relay polls in `jishijiu worker`
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def effective_database_url(self) -> str:
