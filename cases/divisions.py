@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,7 +12,9 @@ import yaml
 
 from cases.errors import UnknownDivision
 
-SHIPPED_DIVISIONS = Path(__file__).with_name("data") / "divisions.yaml"
+SHIPPED_DIVISIONS = Path(__file__).with_name("data") / "divisions.yaml"       # counties and zones (hand-written)
+SHIPPED_TOWNSHIPS = Path(__file__).with_name("data") / "townships.yaml"       # the 158 townships (generated from NBS)
+SHIPPED_FILES = (SHIPPED_DIVISIONS, SHIPPED_TOWNSHIPS)
 Level = Literal["county", "zone", "township", "village"]
 _PARENT_LEVELS: dict[str, tuple[str, ...]] = {
     "county": (), "zone": (), "township": ("county", "zone"), "village": ("township",),
@@ -34,6 +36,7 @@ class Division:
     parent: str | None = None
     internal: bool = False          # True: a jishijiu-internal code, not GB/T 2260
     aliases: tuple[str, ...] = ()
+    former_codes: tuple[str, ...] = ()  # codes it had in earlier versions of the data (JN-Z01 → 370871)
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,24 @@ class Location:
 
 
 class Divisions:
-    """A validated set of divisions with lookup by code or name."""
+    """A validated set of divisions with lookup by code or name. A former code (JN-Z01) is accepted wherever a
+    code is (by_code, locate, a file's `parent:`) and stands for the division's current code."""
 
     def __init__(self, divisions: Iterable[Division]) -> None:
+        given = list(divisions)
+        self._former: dict[str, str] = {}
+        for d in given:
+            for old in d.former_codes:
+                if old in self._former or old == d.code:
+                    raise DivisionsError(f"former code {old} appears twice")
+                self._former[old] = d.code
         self._by_code: dict[str, Division] = {}
-        for d in divisions:
-            if d.code in self._by_code:
-                raise DivisionsError(f"division code {d.code} appears twice")
+        for d in given:
+            if d.code in self._by_code or d.code in self._former:
+                also = f" (former code of {self._former[d.code]})" if d.code in self._former else ""
+                raise DivisionsError(f"division code {d.code} appears twice{also}")
+            if d.parent in self._former:
+                d = replace(d, parent=self._former[d.parent])
             self._by_code[d.code] = d
         seen_names: set[tuple[str | None, str]] = set()
         for d in self._by_code.values():
@@ -78,8 +92,9 @@ class Divisions:
         return iter(self._by_code.values())
 
     def by_code(self, code: str) -> Division:
+        code = code.strip()
         try:
-            return self._by_code[code.strip()]
+            return self._by_code[self._former.get(code, code)]
         except KeyError:
             raise UnknownDivision(f"未知的行政区划代码：{code}", f"unknown division code: {code}") from None
 
@@ -96,6 +111,7 @@ class Divisions:
                               f"{name} names {len(found)} places; give the county or township")
 
     def children(self, code: str) -> tuple[Division, ...]:
+        code = self._former.get(code, code)
         return tuple(d for d in self._by_code.values() if d.parent == code)
 
     def locate(self, code: str) -> Location:
@@ -116,8 +132,11 @@ def _check(d: Division, by_code: dict[str, Division]) -> None:
         raise DivisionsError(f"{where}: a code is 1-24 letters, digits or '-', and a name is required")
     if d.level == "county" and not _COUNTY_CODE.fullmatch(d.code):
         raise DivisionsError(f"{where}: a county code is Jining's 3708xx")
-    if d.level == "zone" and not (d.internal and _ZONE_CODE.fullmatch(d.code)):
-        raise DivisionsError(f"{where}: a zone has an internal code JN-Znn marked internal: true")
+    if d.level == "zone" and not (_ZONE_CODE.fullmatch(d.code) if d.internal else _COUNTY_CODE.fullmatch(d.code)):
+        raise DivisionsError(f"{where}: a zone has its statistical code 3708xx, or an internal code JN-Znn "
+                             "marked internal: true")
+    if any(not _CODE.fullmatch(old) for old in d.former_codes):
+        raise DivisionsError(f"{where}: a former code is 1-24 letters, digits or '-'")
     allowed = _PARENT_LEVELS[d.level]
     if not allowed:
         if d.parent:
@@ -141,19 +160,21 @@ def _read(path: Path) -> list[Division]:
     out = []
     for i, e in enumerate(entries):
         if not isinstance(e, dict) or not {"code", "name", "level"} <= e.keys() or e.keys() - {
-                "code", "name", "level", "parent", "internal", "aliases"}:
+                "code", "name", "level", "parent", "internal", "aliases", "former_codes"}:
             raise DivisionsError(f"{path}: entry {i + 1} needs code, name, level "
-                                 "(and optionally parent, internal, aliases) only")
+                                 "(and optionally parent, internal, aliases, former_codes) only")
         out.append(Division(code=str(e["code"]), name=str(e["name"]), level=e["level"],
                             parent=str(e["parent"]) if e.get("parent") is not None else None,
                             internal=bool(e.get("internal", False)),
-                            aliases=tuple(str(a) for a in e.get("aliases") or ())))
+                            aliases=tuple(str(a) for a in e.get("aliases") or ()),
+                            former_codes=tuple(str(c) for c in e.get("former_codes") or ())))
     return out
 
 
 def load_divisions(*extra_files: Path) -> Divisions:
-    """The shipped counties and zones plus each operator file's townships and villages, validated together."""
-    return Divisions([d for path in (SHIPPED_DIVISIONS, *extra_files) for d in _read(path)])
+    """The shipped counties, zones and townships plus each operator file's villages (and any further townships),
+    validated together."""
+    return Divisions([d for path in (*SHIPPED_FILES, *extra_files) for d in _read(path)])
 
 
 @lru_cache(maxsize=8)

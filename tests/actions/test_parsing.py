@@ -30,7 +30,7 @@ def test_tokens_are_found_and_clear_numbers_are_not_tokens() -> None:
 
 def test_places(divisions) -> None:  # noqa: ANN001
     assert resolve_place(divisions, "370811001001").name == "示例社区"
-    assert resolve_place(divisions, "兖州区的示例街道").code == "370812001"
+    assert resolve_place(divisions, "兖州区的示例街道").code == "370812099"
     with pytest.raises(UnknownDivision):
         resolve_place(divisions, "北京")
 
