@@ -6,6 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from triage.classify import classify
+from triage.learned import LearnedTriage, default_model
 from triage.deadlines import DeadlineRules, due_at, load_deadline_rules
 from triage.rules import TriageRules, Urgency, load_rules
 from triage.workcalendar import WorkCalendar, load_calendar
@@ -23,6 +24,7 @@ class Assessment:
     safety: tuple[str, ...]
     warnings: tuple[str, ...]         # e.g. holidays of the due year not yet confirmed
     third_party: bool
+    clarify: str | None = None        # too thin to judge: the one question to ask first
 
 
 @dataclass(frozen=True)
@@ -32,12 +34,13 @@ class TriageConfig:
     rules: TriageRules
     deadline_rules: DeadlineRules
     calendar: WorkCalendar
+    model: LearnedTriage | None = None      # the learned classifier (triage/learned.py), None: rules only
 
 
 def assess(text: str, reported_at: datetime, rules: TriageRules, deadline_rules: DeadlineRules,
-           calendar: WorkCalendar) -> Assessment:
+           calendar: WorkCalendar, model: LearnedTriage | None = None) -> Assessment:
     """Classify `text` and compute its first-response deadline from `reported_at`. Pure: no clock, no I/O."""
-    found = classify(text, rules)
+    found = classify(text, rules, model)
     rule = deadline_rules.first_response_rule(found.urgency)
     deadline = due_at(rule.name, reported_at, deadline_rules, calendar)
     return Assessment(
@@ -51,16 +54,18 @@ def assess(text: str, reported_at: datetime, rules: TriageRules, deadline_rules:
         safety=found.safety,
         warnings=deadline.warnings,
         third_party=found.third_party,
+        clarify=found.clarify,
     )
 
 
 @lru_cache(maxsize=1)
 def default_triage() -> TriageConfig:
-    """triage/rules.yaml, deadlines.yaml and holidays.yaml, loaded and validated once per process."""
-    return TriageConfig(rules=load_rules(), deadline_rules=load_deadline_rules(), calendar=load_calendar())
+    """triage/rules.yaml, deadlines.yaml, holidays.yaml and the learned classifier, loaded once per process."""
+    return TriageConfig(rules=load_rules(), deadline_rules=load_deadline_rules(), calendar=load_calendar(),
+                        model=default_model())
 
 
 def assess_now(text: str, now: datetime) -> Assessment:
     """assess() with the default configuration; `now` is the tz-aware time the report arrived."""
     config = default_triage()
-    return assess(text, now, config.rules, config.deadline_rules, config.calendar)
+    return assess(text, now, config.rules, config.deadline_rules, config.calendar, config.model)

@@ -4,8 +4,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from nlu.normalise import normalise
 from triage.rules import Cue, Terms, TriageRules, Urgency
+
+if TYPE_CHECKING:
+    from triage.learned import LearnedTriage
+
+LEVEL_ZH = {Urgency.EMERGENCY: "紧急", Urgency.URGENT: "急难", Urgency.NORMAL: "一般"}
 
 REASON_SEPARATOR = "："
 PIECE_SEPARATOR = "、"
@@ -19,6 +26,7 @@ class Classification:
     assistance: tuple[str, ...]
     safety: tuple[str, ...]
     third_party: bool
+    clarify: str | None = None        # the question to ask first when the text is too thin to judge
 
 
 @dataclass(frozen=True)
@@ -129,8 +137,25 @@ def _third_party(text: str, rules: TriageRules) -> str | None:
     return m.group() if m else None
 
 
-def classify(text: str, rules: TriageRules) -> Classification:
-    """Triage one free-text situation; pure and deterministic. Ties go to the higher level."""
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _enough_to_read(norm: str, min_chars: int) -> bool:
+    """A form answer ("张三", "139****5678", "嗯") is not a situation: the model reads only texts with content."""
+    return len(_CJK.findall(norm)) >= min_chars
+
+
+def _clarify(norm: str, hits: list[_Hit], rules: TriageRules) -> str | None:
+    """The clarifying question when no cue fired and the text is short and only says something happened."""
+    c = rules.clarify
+    if c is None or hits or len(norm.replace(" ", "")) > c.max_chars:
+        return None
+    return c.question if c.terms.regex.search(norm) else None
+
+
+def classify(text: str, rules: TriageRules, model: LearnedTriage | None = None) -> Classification:
+    """Triage one free-text situation; pure and deterministic. The rules and the learned classifier (when
+    given) each read the text; the more urgent reading wins, and the reasons say which fired."""
     norm = normalise(text)
     clauses = _clauses(norm)
     hits: list[_Hit] = []
@@ -145,12 +170,23 @@ def classify(text: str, rules: TriageRules) -> Classification:
     hits.sort(key=lambda h: -h.level.rank)          # stable: file order within a level
 
     reporter = _third_party(norm, rules)
-    reasons = [_reason(h, rules) for h in hits] or [rules.default_reason]
+    reasons = [_reason(h, rules) for h in hits]
+    learned_departments: tuple[str, ...] = ()
+    if model is not None and rules.learned is not None and _enough_to_read(norm, rules.learned.min_chars):
+        reading = model.read(norm)
+        level = reading.level(rules.learned)
+        if level.rank > urgency.rank or (not hits and level.rank == urgency.rank and level is not Urgency.NORMAL):
+            p = reading.levels[level] if level is Urgency.EMERGENCY else \
+                reading.levels[Urgency.URGENT] + reading.levels[Urgency.EMERGENCY]
+            reasons.insert(0, f"{rules.learned.label}{REASON_SEPARATOR}{LEVEL_ZH[level]}（把握{p:.2f}）")
+            urgency = level
+        learned_departments = reading.chosen_departments(rules.learned)
+    reasons = reasons or [rules.default_reason]
     if reporter:
         reasons.append(f"{rules.third_party_label}{REASON_SEPARATOR}{reporter}")
     reasons.extend(excluded)
 
-    departments = {rules.lead_department}
+    departments = {rules.lead_department, *learned_departments}
     assistance = list(rules.level_assistance.get(urgency, ()))
     for h in hits:
         departments.update(h.cue.departments)
@@ -163,8 +199,8 @@ def classify(text: str, rules: TriageRules) -> Classification:
     assistance.extend(rules.assistance_parent[a] for a in list(assistance) if a in rules.assistance_parent)
 
     safety = [s for h in hits if h.past_note is None for s in h.cue.safety]
-    if not safety:
-        safety = list(rules.default_safety.get(urgency, ()))
+    if not any(h.level is urgency and h.past_note is None and h.cue.safety for h in hits):
+        safety = [*rules.default_safety.get(urgency, ()), *safety]     # e.g. raised by the learned reading
     return Classification(
         urgency=urgency,
         reasons=_unique(reasons),
@@ -172,4 +208,5 @@ def classify(text: str, rules: TriageRules) -> Classification:
         assistance=tuple(a for a in rules.assistance_order if a in assistance),
         safety=_unique(safety),
         third_party=reporter is not None,
+        clarify=_clarify(norm, hits, rules),
     )

@@ -111,6 +111,25 @@ class RouteSpec(_Spec):
     assistance: list[str] = []
 
 
+class ClarifySpec(_Spec):
+    """Texts too thin to judge ("家里出事了"): the chat asks one question instead of guessing normal."""
+
+    label: str
+    question: str
+    max_chars: int = Field(gt=0, le=60)
+    patterns: list[str] = Field(min_length=1)
+
+
+class LearnedSpec(_Spec):
+    """How the learned classifier's probabilities become a level and departments (triage/learned.py)."""
+
+    label: str
+    emergency_at: float = Field(gt=0, lt=1)      # P(emergency) from which the reading is emergency
+    urgent_at: float = Field(gt=0, lt=1)         # P(urgent) + P(emergency) from which it is at least urgent
+    department_at: float = Field(gt=0, lt=1)     # P(department) from which a department is added
+    min_chars: int = Field(default=6, ge=1, le=50)   # Chinese characters a text needs before the model reads it
+
+
 class RulesFile(_Spec):
     version: int
     lead_department: str
@@ -124,6 +143,8 @@ class RulesFile(_Spec):
     lexicons: dict[str, list[str]] = {}
     cues: list[CueSpec] = Field(min_length=1)
     routing: list[RouteSpec] = []
+    clarify: ClarifySpec | None = None
+    learned: LearnedSpec | None = None
 
 
 # ---- the compiled rules that classify() uses ----
@@ -179,6 +200,23 @@ class Past:
 
 
 @dataclass(frozen=True)
+class Clarify:
+    label: str
+    question: str
+    max_chars: int
+    terms: Terms
+
+
+@dataclass(frozen=True)
+class LearnedThresholds:
+    label: str
+    emergency_at: float
+    urgent_at: float
+    department_at: float
+    min_chars: int = 6
+
+
+@dataclass(frozen=True)
 class TriageRules:
     source: str
     lead_department: str
@@ -194,6 +232,8 @@ class TriageRules:
     third_party: Terms
     cues: tuple[Cue, ...]
     routes: tuple[Route, ...]
+    clarify: Clarify | None = None
+    learned: LearnedThresholds | None = None
 
 
 def _compile(patterns: list[str], lexicons: Mapping[str, list[str]], path: Path, field: str,
@@ -304,6 +344,10 @@ def build_rules(spec: RulesFile, path: Path) -> TriageRules:
         third_party=_compile(spec.third_party.markers, {}, path, "third_party.markers"),
         cues=tuple(cues),
         routes=routes,
+        clarify=Clarify(label=spec.clarify.label, question=spec.clarify.question, max_chars=spec.clarify.max_chars,
+                        terms=_compile(spec.clarify.patterns, spec.lexicons, path, "clarify.patterns"))
+        if spec.clarify else None,
+        learned=LearnedThresholds(**spec.learned.model_dump()) if spec.learned else None,
     )
 
 
