@@ -4,14 +4,15 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
 from actions import parsing, runtime
-from actions.interrupts import is_emergency_trigger, step_aside
+from actions.form_filling import FillingFormValidation, Values
+from actions.handoff import record
 from actions.personal import check_answer
-from actions.places import AmbiguousPlace, resolve_place
+from actions.places import AmbiguousPlace, county_in, resolve_place
+from actions.slots import user_texts
+from actions.understanding import Understood, find_name, is_thin
 from actions.wording import say
 from cases.application import MAX_SITUATION
 from cases.errors import InvalidName, UnknownDivision
@@ -31,10 +32,26 @@ def _bool(value: Any, dispatcher: CollectingDispatcher) -> bool | None:
     return answer
 
 
-def place_slots(code: str) -> Result:
-    """location_code and its readable label."""
+# household_size 0: not said after three asks; the township asks by phone.
+HOUSEHOLD_UNKNOWN = 0.0
+# Slots whose way forward after three asks is a person (the rest have a safe default).
+HANDED_OFF = "form_handoff"
+
+
+def place_slots(code: str, note: str = "") -> Result:
+    """location_code and its readable label (with a note such as 乡镇待电话确认)."""
     location = runtime.current().divisions.locate(code)
-    return {"location_code": code, "location_label": location.label}
+    return {"location_code": code, "location_label": location.label + note}
+
+
+def place_way_forward(tracker: Tracker, text: str) -> Result:
+    """A place that would not resolve: the county named in any answer, else the city's intake; by phone."""
+    divisions = runtime.current().divisions
+    for words in (text, *reversed(user_texts(tracker))):
+        county = county_in(divisions, words)
+        if county is not None:
+            return place_slots(county.code, say("place_note_township_by_phone"))
+    return place_slots(runtime.current().intake_division, say("place_note_by_phone"))
 
 
 def check_place(dispatcher: CollectingDispatcher, value: Any, slot: str = "location_code") -> Result:
@@ -49,20 +66,60 @@ def check_place(dispatcher: CollectingDispatcher, value: Any, slot: str = "locat
     return {slot: None}
 
 
-class ValidateApplicationForm(FormValidationAction):
+def _may_change(tracker: Tracker, slot: str, u: Understood, requested: str | None) -> bool:
+    """An answer found in passing fills an empty slot; a filled one changes only when asked or corrected."""
+    return tracker.get_slot(slot) is None or slot == requested or u.correction
+
+
+class ValidateApplicationForm(FillingFormValidation):
     """Situation, consent, for whom, name, 身份证号, phone, place, household, difficulty, confirmation."""
 
     def name(self) -> str:
         return "validate_application_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
-        if is_emergency_trigger(tracker):
-            return step_aside(tracker, self.form_name())
-        return await super().run(dispatcher, tracker, domain)
+    def from_message(self, u: Understood, tracker: Tracker, requested: str | None) -> Values:
+        found: Values = {}
+        if u.situation and tracker.get_slot("situation") is None:
+            found["situation"] = u.situation
+        if u.applies_for and _may_change(tracker, "applies_for", u, requested):
+            found["applies_for"] = u.applies_for
+        if u.applicant_name and _may_change(tracker, "applicant_name", u, requested):
+            found["applicant_name"] = u.applicant_name
+        if u.id_token:
+            found["id_number"] = u.id_token
+        elif u.clear_id_like and requested != "id_number":
+            found["id_number"] = u.text
+        if u.phone_token:
+            found["phone"] = u.phone_token
+        if (u.division_code or u.place_problem) and _may_change(tracker, "location_code", u, requested):
+            found["location_code"] = u.division_code or u.text
+        if u.household_size is not None and _may_change(tracker, "household_size", u, requested):
+            found["household_size"] = float(u.household_size)
+        if u.difficulty_kind and tracker.get_slot("difficulty_kind") is None:
+            found["difficulty_kind"] = u.difficulty_kind
+        return found
+
+    async def give_way(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
+                       tracker: Tracker) -> Values:
+        if slot == "location_code":
+            found = place_way_forward(tracker, parsing.words(value))
+            dispatcher.utter_message(text=say("place_by_phone", place=found["location_label"]))
+            return found
+        if slot == "household_size":
+            dispatcher.utter_message(text=say("household_by_phone"))
+            return {"household_size": HOUSEHOLD_UNKNOWN}
+        if slot == "difficulty_kind":
+            return {"difficulty_kind": "其他"}
+        if await record(tracker, "fallback"):
+            dispatcher.utter_message(text=say("handoff_stuck", wait=say("handoff_wait")))
+        else:
+            dispatcher.utter_message(text=say("handoff_down"))
+        return {slot: None, HANDED_OFF: True}
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: dict[str, Any]) -> list[str]:
+        if tracker.get_slot(HANDED_OFF):
+            return []
         slots = list(domain_slots)
         if tracker.get_slot("consent") is False:
             return slots[:slots.index("consent") + 1]
@@ -75,15 +132,15 @@ class ValidateApplicationForm(FormValidationAction):
     def validate_situation(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: dict[str, Any]) -> Result:
         text = parsing.words(value)
-        if len(text) < 2:
-            dispatcher.utter_message(text=say("situation_empty"))
+        if is_thin(text):
+            dispatcher.utter_message(text=say("situation_thin" if text else "situation_empty"))
             return {"situation": None}
         if len(text) > MAX_SITUATION:
             dispatcher.utter_message(text=say("situation_too_long", limit=MAX_SITUATION))
             return {"situation": None}
         rt = runtime.current()
         cfg = rt.triage
-        found = assess(text, rt.clock(), cfg.rules, cfg.deadline_rules, cfg.calendar)
+        found = assess(text, rt.clock(), cfg.rules, cfg.deadline_rules, cfg.calendar, cfg.model)
         if found.urgency is Urgency.EMERGENCY:     # the gateway starts the fast path; the application goes on
             dispatcher.utter_message(text=say("situation_emergency", safety="\n".join(found.safety)))
         return {"situation": text}
@@ -105,7 +162,8 @@ class ValidateApplicationForm(FormValidationAction):
 
     def validate_applicant_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: dict[str, Any]) -> Result:
-        cleaned = parsing.clean_name(parsing.words(value))
+        words = parsing.words(value)
+        cleaned = find_name(words, asked=True) or parsing.clean_name(words)
         if not parsing.looks_like_name(cleaned):
             dispatcher.utter_message(text=say("name_unclear"))
             return {"applicant_name": None}
@@ -136,6 +194,8 @@ class ValidateApplicationForm(FormValidationAction):
 
     def validate_household_size(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: dict[str, Any]) -> Result:
+        if value == HOUSEHOLD_UNKNOWN and not isinstance(value, bool):
+            return {"household_size": HOUSEHOLD_UNKNOWN}
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             size: int | None = int(value) if float(value).is_integer() else None
         else:
@@ -157,4 +217,8 @@ class ValidateApplicationForm(FormValidationAction):
 
     def validate_application_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: dict[str, Any]) -> Result:
-        return {"application_confirmed": _bool(value, dispatcher)}
+        answer = _bool(value, dispatcher)
+        if answer is False:          # 有误要改: keep every answer and take the correction, then read back again
+            dispatcher.utter_message(text=say("confirm_fix"))
+            return {"application_confirmed": None}
+        return {"application_confirmed": answer}

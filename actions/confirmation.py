@@ -7,7 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.wording import button, say
+from actions.asking import REPHRASE_FROM, counted
+from actions.wording import HUMAN_BUTTON, button, say
 from cases.identity import mask_name
 from nlu.masking import mask_personal_data
 
@@ -33,19 +34,25 @@ def summary(tracker: Tracker) -> str:
         id_number=tracker.get_slot("id_number") or "未填写",
         phone=tracker.get_slot("phone") or "未填写",
         place=tracker.get_slot("location_label") or "未填写",
-        household=int(size) if isinstance(size, (int, float)) else "?",
+        household=f"{int(size)}人" if isinstance(size, (int, float)) and size >= 1 else "未说明（工作人员电话核实）",
         kind=tracker.get_slot("difficulty_kind") or "未填写",
         situation=_excerpt(tracker.get_slot("situation") or "", name),
     )
 
 
 class ActionAskApplicationConfirmed(Action):
-    """Asks the form's last question: is this summary right (确认提交 / 有误要改)?"""
+    """Asks the form's last question: is this summary right (确认提交 / 有误要改)? From the third read-back on,
+    a person is offered too (the summary changes with each correction; the offer makes a repeat differ)."""
 
     def name(self) -> str:
         return "action_ask_application_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        dispatcher.utter_message(text=summary(tracker), buttons=CONFIRM_BUTTONS)
-        return []
+        number, event = counted(tracker, "application_confirmed")
+        if number < REPHRASE_FROM:
+            dispatcher.utter_message(text=summary(tracker), buttons=CONFIRM_BUTTONS)
+        else:
+            dispatcher.utter_message(text=summary(tracker) + "\n" + say("ask_again_application_confirmed"),
+                                     buttons=[*CONFIRM_BUTTONS, HUMAN_BUTTON])
+        return [event]

@@ -1,21 +1,26 @@
-"""validate_emergency_form: a phone that can be called back now, and where the resident is."""
+"""validate_emergency_form: a phone that can be called back now, and where the resident is (any words, matched to
+a division when possible); several answers in one message and corrections are taken at either question."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
 from actions import parsing, runtime
 from actions.application_form import place_slots
+from actions.form_filling import FillingFormValidation, Values
 from actions.personal import check_answer
 from actions.places import resolve_place
+from actions.understanding import Understood
 from actions.wording import say
 from cases.errors import UnknownDivision
 from nlu.masking import mask_personal_data
 
 MAX_LOCATION = 200
+NO_PHONE = "未留"
+_NO_PHONE_WORDS = re.compile(r"没(?:有)?(?:手机|电话)|不方便留|不想留|不留")
 
 
 def place_is_precise(tracker: Tracker) -> bool:
@@ -30,7 +35,7 @@ def place_is_precise(tracker: Tracker) -> bool:
     return location.township is not None
 
 
-class ValidateEmergencyForm(FormValidationAction):
+class ValidateEmergencyForm(FillingFormValidation):
     """emergency_phone from the vault; emergency_location: any words, matched to a division when possible."""
 
     def name(self) -> str:
@@ -38,13 +43,32 @@ class ValidateEmergencyForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: dict[str, Any]) -> list[str]:
-        if place_is_precise(tracker):
+        if place_is_precise(tracker) and not tracker.get_slot("emergency_location"):
             return [s for s in domain_slots if s != "emergency_location"]
         return list(domain_slots)
+
+    def from_message(self, u: Understood, tracker: Tracker, requested: str | None) -> Values:
+        found: Values = {}
+        if u.phone_token:
+            found["emergency_phone"] = u.phone_token
+        if u.place_words and requested != "emergency_location" and \
+                (tracker.get_slot("emergency_location") is None or u.correction):
+            found["emergency_location"] = u.place_words
+        return found
+
+    async def give_way(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
+                       tracker: Tracker) -> Values:
+        """No usable phone after three asks: the case stands without one (a person finds the resident)."""
+        if slot == "emergency_phone":
+            dispatcher.utter_message(text=say("emergency_phone_given_up"))
+            return {"emergency_phone": NO_PHONE}
+        return {slot: None}
 
     async def validate_emergency_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: dict[str, Any]) -> dict[str, Any]:
         text = parsing.words(value)
+        if value == NO_PHONE or (_NO_PHONE_WORDS.search(text) and not parsing.find_phone_token(text)):
+            return {"emergency_phone": NO_PHONE}
         answer = await check_answer(runtime.current().vault, tracker.sender_id, text, "phone")
         if answer.problem:
             dispatcher.utter_message(text=answer.problem)

@@ -1,4 +1,5 @@
-"""action_start_emergency: safety first, the 2-hour promise, a hand-off for a person, then the emergency form."""
+"""action_start_emergency: safety first, the case filed at once with its 2-hour clock, one hand-off for a person,
+then the emergency form for what is still missing (a phone, the place)."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,10 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from redis.exceptions import RedisError
 
 from actions import parsing, runtime
+from actions.emergency_case import file_emergency
 from actions.handoff import record
+from actions.personal import reveal_phone
 from actions.places import resolve_place
 from actions.slots import latest_text
-from actions.wording import say
+from actions.wording import say, when
 from cases.errors import UnknownDivision
 from nlu.masking import mask_personal_data
 from triage import Assessment, assess
@@ -70,8 +73,12 @@ async def prefilled(tracker: Tracker, text: str) -> list[EventType]:
     return events
 
 
+def _slot(events: list[EventType], name: str, tracker: Tracker) -> Any:
+    return next((e["value"] for e in reversed(events) if e.get("name") == name), tracker.get_slot(name))
+
+
 class ActionStartEmergency(Action):
-    """Replies the safety guidance and the 2-hour promise, records a hand-off, leaves any other form."""
+    """Replies the safety guidance, files the case (2 hours) and records one hand-off, leaves any other form."""
 
     def name(self) -> str:
         return "action_start_emergency"
@@ -82,9 +89,27 @@ class ActionStartEmergency(Action):
         earlier = reported_before(tracker)
         text = emergency_text(tracker, earlier)
         cfg = rt.triage
-        assessment = assess(text or "紧急求助", rt.clock(), cfg.rules, cfg.deadline_rules, cfg.calendar)
-        dispatcher.utter_message(text=say("emergency_start", safety=safety_lines(assessment)))
+        assessment = assess(text or "紧急求助", rt.clock(), cfg.rules, cfg.deadline_rules, cfg.calendar, cfg.model)
+        events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("asked_counts", None),
+                                   SlotSet("emergency_situation", text or None), *await prefilled(tracker, text)]
+        number = tracker.get_slot("emergency_case_number")
+        filed = None
+        if earlier is None or not number:         # one case per emergency: a second message adds to the first
+            try:
+                phone = await reveal_phone(rt.vault, tracker.sender_id, _slot(events, "emergency_phone", tracker))
+            except RedisError:
+                phone = None
+            filed = await file_emergency(tracker, situation=text or None, phone=phone,
+                                         division_code=_slot(events, "location_code", tracker), place_said=None)
+        if filed:
+            number, triage = filed
+            events.append(SlotSet("emergency_case_number", number))
+            due = when(triage.deadlines.get("emergency", rt.clock()))
+            dispatcher.utter_message(text=say("emergency_filed", safety=safety_lines(assessment),
+                                              case_number=number, due=due))
+        else:
+            dispatcher.utter_message(text=say("emergency_start", safety=safety_lines(assessment)))
         if earlier is None:                                  # a person is told at once, once per emergency
-            await record(tracker, handoff_reason(assessment), message=text or "紧急求助")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("emergency_situation", text or None),
-                *await prefilled(tracker, text)]
+            await record(tracker, handoff_reason(assessment), message=text or "紧急求助",
+                         case_number=number if filed else None)
+        return events

@@ -1,7 +1,7 @@
-"""action_submit_emergency: files the emergency as a case at once (phone, place, situation only)."""
+"""action_submit_emergency: completes the emergency case filed at once (phone, place), or files it now if the
+store was down when it was reported."""
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Any
 
@@ -11,50 +11,31 @@ from rasa_sdk.executor import CollectingDispatcher
 from redis.exceptions import RedisError
 
 from actions import runtime
-from actions.handoff import record
+from actions.emergency_case import file_emergency, placement
 from actions.personal import forget_numbers, reveal_phone
-from actions.slots import APPLICATION_SLOTS, EMERGENCY_SLOTS, channel_of, reset_slots
+from actions.slots import APPLICATION_SLOTS, EMERGENCY_SLOTS, reset_slots
 from actions.store import STORE_DOWN, in_thread
 from actions.wording import say, when
-from cases.application import Applicant, Application
-from cases.errors import InvalidInput, InvalidName
-from cases.identity import PersonName, parse_name
-from cases.service import submit_case
-from jishijiu.intake import case_triage
-from triage import Urgency, assess
+from cases.errors import CaseNotFound, InvalidInput
+from cases.service import amend_contact, get_case
 
 log = logging.getLogger(__name__)
-
-NAME_NOT_GIVEN = "未提供"          # parse_name accepts it; the emergency form does not ask for a name
-SELF_REPORTED = "求助人报告紧急情况"
-# Personal data taken without a separate consent: PIPL Art. 13(1)(4), written into the case for the record.
-VITAL_INTEREST_NOTE = ("【个人信息处理依据】紧急情况下为保护自然人的生命健康和财产安全所必需"
-                       "（《个人信息保护法》第十三条第一款第四项），未单独征得同意；仅记录联系电话、位置和求助情况。")
+NO_PHONE = "未留"
 
 
-def applicant_name(tracker: Tracker) -> PersonName:
-    """The name if the resident had already given it in the application, else 未提供."""
+async def _due(number: str) -> str:
+    """The emergency deadline of a stored case, in plain words ('' when it cannot be read)."""
+    rt = runtime.current()
     try:
-        return parse_name(tracker.get_slot("applicant_name") or NAME_NOT_GIVEN)
-    except InvalidName:
-        return parse_name(NAME_NOT_GIVEN)
-
-
-def emergency_situation(tracker: Tracker) -> str:
-    parts = [f"【紧急求助】{tracker.get_slot('emergency_situation') or '求助人报告紧急情况（未说明详情）'}"]
-    if tracker.get_slot("emergency_location"):
-        parts.append(f"求助人所说位置：{tracker.get_slot('emergency_location')}")
-    parts.append(VITAL_INTEREST_NOTE)
-    return "\n".join(parts)
-
-
-def division_code(tracker: Tracker) -> str | None:
-    """The place known from the form or the QR poster, else the configured intake for unplaced emergencies."""
-    return tracker.get_slot("location_code") or runtime.current().emergency_intake_division
+        detail = await in_thread(get_case, rt.session_factory, number, now=rt.clock())
+    except (*STORE_DOWN, CaseNotFound):
+        return ""
+    due = next((d.due_at for d in detail.deadlines if d.rule == "emergency"), None)
+    return when(due) if due else ""
 
 
 class ActionSubmitEmergency(Action):
-    """Creates the emergency case (vital-interest basis, no separate consent) and repeats the 2-hour promise."""
+    """The form is done: the case gets its phone and place (one event, township told), the resident the promise."""
 
     def name(self) -> str:
         return "action_submit_emergency"
@@ -66,40 +47,30 @@ class ActionSubmitEmergency(Action):
             phone = await reveal_phone(rt.vault, tracker.sender_id, tracker.get_slot("emergency_phone"))
         except RedisError:                       # file the emergency anyway; the hand-off reaches a person
             phone = None
-        code = division_code(tracker)
-        masked_phone = phone.masked if phone else "（未留）"
-        if code is None:
-            return await self._unplaced(dispatcher, tracker, masked_phone)
-        now = rt.clock()
-        cfg = rt.triage
-        found = assess(tracker.get_slot("emergency_situation") or SELF_REPORTED, now, cfg.rules,
-                       cfg.deadline_rules, cfg.calendar)
-        # The resident reported an emergency: when in doubt, the higher level (2 hours).
-        found = dataclasses.replace(found, urgency=Urgency.EMERGENCY, reasons=found.reasons or (SELF_REPORTED,))
-        application = Application(channel=channel_of(tracker), channel_user_id=tracker.sender_id,
-                                  applicant=Applicant(applicant_name(tracker), None, phone),
-                                  division_code=code, situation=emergency_situation(tracker))
-        triage = case_triage(found, now, cfg)
-        try:
-            number = await in_thread(submit_case, rt.session_factory, application, triage, now, cipher=rt.cipher,
-                                     divisions=rt.divisions)
-        except (*STORE_DOWN, InvalidInput) as exc:
-            log.error("emergency not stored for a conversation: %s", exc.__class__.__name__)
-            dispatcher.utter_message(text=say("emergency_store_down"))
-            return [SlotSet("requested_slot", None)]     # the hand-off recorded at the start still stands
+        masked_phone = phone.masked if phone else say("emergency_no_phone")
+        place_said = tracker.get_slot("emergency_location")
+        number = tracker.get_slot("emergency_case_number")
+        where = placement(tracker.get_slot("location_code"), place_said or "",
+                          tracker.get_slot("emergency_situation") or "")
+        if number:
+            try:
+                await in_thread(amend_contact, rt.session_factory, number, actor=f"resident:{tracker.sender_id}",
+                                now=rt.clock(), cipher=rt.cipher, phone=phone, divisions=rt.divisions,
+                                division_code=where.division_code if where.confirmed else None,
+                                place_said=place_said)
+            except (*STORE_DOWN, CaseNotFound, InvalidInput) as exc:
+                log.error("emergency %s not completed: %s", number, exc.__class__.__name__)
+            due = await _due(number)
+        else:
+            filed = await file_emergency(tracker, situation=tracker.get_slot("emergency_situation"), phone=phone,
+                                         division_code=tracker.get_slot("location_code"), place_said=place_said)
+            if filed is None:
+                dispatcher.utter_message(text=say("emergency_store_down"))
+                return [SlotSet("requested_slot", None)]     # the hand-off recorded at the start still stands
+            number, triage = filed
+            due = when(triage.deadlines.get("emergency", rt.clock()))
         await forget_numbers(rt.vault, tracker.sender_id)
-        due = triage.deadlines.get("emergency", now)
-        dispatcher.utter_message(text=say("emergency_submitted", case_number=number, due=when(due),
-                                          phone=masked_phone))
+        key = "emergency_submitted" if where.confirmed else "emergency_submitted_unplaced"
+        dispatcher.utter_message(text=say(key, case_number=number, due=due, phone=masked_phone))
         return [*reset_slots(tracker, APPLICATION_SLOTS + EMERGENCY_SLOTS), SlotSet("requested_slot", None),
                 SlotSet("emergency_case_number", number)]
-
-    async def _unplaced(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                        masked_phone: str) -> list[EventType]:
-        """No division to file under: a person takes it from the hand-off (the vault keeps the phone for them)."""
-        where = tracker.get_slot("emergency_location") or "未说明"
-        await record(tracker, "emergency", message=f"紧急求助，位置未能匹配到区划：{where}；电话：{masked_phone}；"
-                                                   f"情况：{tracker.get_slot('emergency_situation') or ''}")
-        dispatcher.utter_message(text=say("emergency_no_place", phone=masked_phone))
-        return [SlotSet("requested_slot", None)]
-

@@ -25,9 +25,9 @@ class ActionRuntime:
     vault: PersonalDataVault
     triage: TriageConfig
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))   # tz-aware "now"
-    # Where an emergency is filed when the resident's place cannot be matched to a division (e.g. the city's
-    # 12345 intake county); None: no case is filed, the waiting hand-off carries it to a person.
-    emergency_intake_division: str | None = None
+    # Where a case is filed when the resident's place cannot be matched to a division and no county was named
+    # (setting JISHIJIU_INTAKE_DIVISION): the city's intake, which confirms the place by phone.
+    intake_division: str = "JN-Z00"
 
 
 _current: ActionRuntime | None = None

@@ -29,7 +29,7 @@ def case_situation(tracker: Tracker) -> str:
     size = tracker.get_slot("household_size")
     head = "（替他人申请，已征得本人同意）" if tracker.get_slot("applies_for") == "other" else ""
     head += f"困难类别：{tracker.get_slot('difficulty_kind') or '未选'}；"
-    head += f"家庭人口：{int(size)}人。" if isinstance(size, (int, float)) else "家庭人口：未填。"
+    head += f"家庭人口：{int(size)}人。" if isinstance(size, (int, float)) and size >= 1 else "家庭人口：未说明（电话核实）。"
     return head + "\n" + (tracker.get_slot("situation") or "").strip()
 
 
@@ -48,6 +48,8 @@ def promise(assessment: Assessment) -> str:
 
 
 def _refusal_key(tracker: Tracker) -> str | None:
+    if tracker.get_slot("form_handoff"):
+        return "handed_off"                   # a person took over: what was said is in the hand-off
     if tracker.get_slot("consent") is not True:
         return "consent_refused"
     if tracker.get_slot("applies_for") == "other" and tracker.get_slot("on_behalf_consent") is not True:
@@ -79,7 +81,7 @@ class ActionSubmitApplication(Action):
             application = build_application(tracker, id_number, phone)
             cfg = rt.triage
             assessment = assess(tracker.get_slot("situation") or application.situation, now, cfg.rules,
-                                cfg.deadline_rules, cfg.calendar)
+                                cfg.deadline_rules, cfg.calendar, cfg.model)
             number = await in_thread(submit_case, rt.session_factory, application,
                                      case_triage(assessment, now, cfg), now, cipher=rt.cipher,
                                      divisions=rt.divisions)
@@ -98,5 +100,6 @@ class ActionSubmitApplication(Action):
     async def _drop(self, dispatcher: CollectingDispatcher, tracker: Tracker, key: str) -> list[EventType]:
         """Store nothing, forget the answers and the vaulted numbers, and explain the other ways to apply."""
         await forget_numbers(runtime.current().vault, tracker.sender_id)
-        dispatcher.utter_message(text=say(key))
+        if key != "handed_off":
+            dispatcher.utter_message(text=say(key))
         return [*reset_slots(tracker, APPLICATION_SLOTS), SlotSet("requested_slot", None)]

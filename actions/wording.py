@@ -15,7 +15,14 @@ REPLIES_FILE = Path(__file__).with_name("replies.yaml")
 
 # Every key the actions use, with the placeholders each must (and may only) contain.
 REQUIRED: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
-    "handoff_wait": "", "situation_empty": "", "situation_too_long": "limit", "situation_emergency": "safety",
+    "handoff_wait": "", "situation_empty": "", "situation_thin": "", "place_note_township_by_phone": "",
+    "place_note_by_phone": "", "place_by_phone": "place", "household_by_phone": "", "handoff_stuck": "wait",
+    "confirm_fix": "", "emergency_filed": "safety case_number due", "emergency_submitted_unplaced": "case_number due phone",
+    "emergency_place_unconfirmed": "", "emergency_no_phone": "", "emergency_phone_given_up": "",
+    **{f"ask_again_{slot}": "" for slot in (
+        "situation", "consent", "applies_for", "on_behalf_consent", "applicant_name", "id_number", "phone",
+        "location_code", "household_size", "difficulty_kind", "emergency_phone", "emergency_location",
+        "application_confirmed")}, "situation_too_long": "limit", "situation_emergency": "safety",
     "applies_for_unclear": "", "yes_no_unclear": "", "name_invalid": "reason", "name_unclear": "",
     "id_invalid": "reason", "id_missing": "",
     "id_expired": "", "phone_invalid": "reason", "phone_missing": "", "phone_expired": "",
@@ -25,7 +32,7 @@ REQUIRED: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
     "consent_refused": "", "on_behalf_refused": "", "not_confirmed": "", "details_expired": "",
     "submitted": "case_number", "promise_emergency": "due", "promise_urgent": "due", "promise_normal": "due",
     "submitted_tail": "", "store_down": "", "emergency_start": "safety", "emergency_default_safety": "",
-    "emergency_submitted": "case_number due phone", "emergency_no_place": "phone", "emergency_store_down": "",
+    "emergency_submitted": "case_number due phone", "emergency_store_down": "",
     "emergency_place_text": "", "status_found": "case_number label last_step deadline",
     "status_due": "due rule", "status_overdue": "due", "status_closed": "", "status_not_found": "",
     "status_bad_number": "", "status_bad_last4": "", "status_store_down": "", "handoff": "wait",

@@ -15,7 +15,8 @@ from cases.identity import IdNumber, PersonName, PhoneNumber, parse_id_number, p
 from cases.models import Case, CaseDeadline
 from cases.numbering import assign_case_number, provisional_case_number
 from cases.states import OPEN, CaseState, ReferralStatus, Urgency, parse_enum
-from cases.transitions import record_submission, record_view, transition, transition_referral
+from cases.transitions import (record_contact_update, record_submission, record_view, transition,
+                               transition_referral)
 from cases.views import CaseDetail, CaseSummary, EventView
 from nlu.masking import mask_personal_data
 
@@ -71,6 +72,38 @@ def submit_case(session_factory: SessionFactory, application: Application, triag
         _, message = record_submission(case, f"{case.channel}:{case.channel_user_id}", now)
         session.flush()                                    # the inserts: no lock shared with other submissions
         return assign_case_number(session, case, [message], now)   # the day's counter: locked until commit
+
+
+def amend_contact(session_factory: SessionFactory, case_number: str, *, actor: str, now: datetime,
+                  cipher: PersonalDataCipher, phone: PhoneNumber | None = None, division_code: str | None = None,
+                  place_said: str | None = None, divisions: Divisions | None = None) -> bool:
+    """Complete a case filed before its phone or place was known (an emergency filed at once): seal the phone,
+    move it to the division, note the place as said. One event + outbox row; False when nothing changed."""
+    with session_factory() as session, session.begin():
+        case = _load(session, case_number, for_update=True)
+        changes: dict[str, str] = {}
+        if phone is not None and case.phone_masked != phone.masked:
+            case.phone_sealed = cipher.seal(phone.value, "phone")
+            case.phone_masked = phone.masked
+            case.phone_hash = cipher.lookup_hash("phone", phone.value)
+            changes["电话"] = phone.masked
+        if division_code:
+            location = (divisions or cached_divisions()).locate(division_code)
+            if location.label != case.location_label:
+                case.county_code = location.county.code
+                case.township_code = location.township and location.township.code
+                case.village_code = location.village and location.village.code
+                case.location_label = location.label[:200]
+                changes["位置"] = location.label
+        if place_said:
+            said = mask_personal_data(place_said.strip())[:200]
+            if said not in case.situation:
+                case.situation = f"{case.situation}\n求助人所说位置：{said}"
+                changes["所说位置"] = said
+        if not changes:
+            return False
+        record_contact_update(case, actor, _aware(now), changes)
+        return True
 
 
 def _load(session: Session, case_number: str, *, for_update: bool = False) -> Case:

@@ -131,6 +131,20 @@ def record_escalation(case: Case, deadline: CaseDeadline, levels: list[str], now
     return event
 
 
+def record_contact_update(case: Case, actor: str, now: datetime, changes: dict[str, Any]) -> CaseEvent:
+    """The resident completed a case filed at once (an emergency): a new phone or place. The township and
+    departments of the (possibly new) place are told, with the masked values only."""
+    case.updated_at = now
+    note = "；".join(f"{k}：{v}" for k, v in changes.items())
+    event = _event(case, "contact_updated", actor, now, before=case.status, after=case.status, note=note,
+                   detail=dict(changes))
+    audience: list[Audience] = ["departments", "township"]
+    if case.urgency is Urgency.EMERGENCY:
+        audience.append("supervisor")
+    _publish(case, "case.updated", audience, now, {**submission_detail(case), "changes": dict(changes)})
+    return event
+
+
 def record_view(case: Case, actor: str, now: datetime) -> CaseEvent:
     """Audit: someone opened the applicant's personal data in clear."""
     return _event(case, "personal_data_viewed", actor, now, before=case.status, after=case.status)

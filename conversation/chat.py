@@ -2,18 +2,21 @@
 ask Rasa, and degrade to the knowledge base when Rasa is down."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from conversation.clarify import PendingClarifications, question_reply, says_danger
 from conversation.fallback import fallback_replies
 from conversation.rasa_client import BotReply, RasaClient, UpstreamUnavailable
 from conversation.vault import PersonalDataVault
 from nlu.masking import mask_personal_data
 from policies_kb.retriever import Retriever
-from triage import CHINA_TZ, TriageConfig, assess
+from triage import CHINA_TZ, Assessment, TriageConfig, assess
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +41,10 @@ def emergency_trigger(masked_text: str) -> str:
 
 class ChatService:
     def __init__(self, rasa: RasaClient, vault: PersonalDataVault, retriever: Retriever, qa_threshold: float,
-                 triage: TriageConfig, record: RecordInbound, mark: MarkInbound) -> None:
+                 triage: TriageConfig, record: RecordInbound, mark: MarkInbound,
+                 pending: PendingClarifications | None = None) -> None:
         self._rasa = rasa
+        self._pending = pending
         self._vault = vault
         self._retriever = retriever
         self._threshold = qa_threshold
@@ -54,17 +59,37 @@ class ChatService:
             log.warning("vault unavailable (%s): personal data masked without keeping it", exc.__class__.__name__)
             return mask_personal_data(text)
 
+    async def _assess(self, masked: str, now: datetime | None) -> Assessment:
+        """Triage off the event loop (retrieval and the learned classifier are CPU work)."""
+        config = self._triage
+        return await asyncio.to_thread(assess, masked, now or datetime.now(CHINA_TZ), config.rules,
+                                       config.deadline_rules, config.calendar, config.model)
+
     async def handle(self, channel: str, user_id: str, text: str, metadata: dict[str, object],
                      now: datetime | None = None) -> ChatResult:
         sender = f"{channel}:{user_id}"
-        masked = await self._mask(sender, text)
+        # Full-width digits (１３９…) become ASCII first, so that the masker sees every number.
+        masked = await self._mask(sender, unicodedata.normalize("NFKC", text))
         inbound = await self._record(sender, channel, masked)
-        config = self._triage
-        assessment = assess(masked, now or datetime.now(CHINA_TZ), config.rules, config.deadline_rules,
-                            config.calendar)
+        waiting = await self._pending.take(sender) if self._pending else None
         message = masked
-        if assessment.urgency.value == "emergency" and await self._rasa.active_loop(sender) != EMERGENCY_FORM:
-            message = emergency_trigger(masked)
+        if waiting is not None:                 # the answer to "现在有没有人有生命危险？"
+            danger = says_danger(masked)
+            message = waiting if danger is False and len(masked) <= 12 else f"{waiting}，{masked}"
+            assessment = await self._assess(message, now)
+            if danger:
+                message = emergency_trigger(message)
+            elif assessment.urgency.value == "emergency":
+                message = emergency_trigger(message)
+        else:
+            assessment = await self._assess(masked, now)
+            loop = await self._rasa.active_loop(sender) if assessment.urgency.value == "emergency" or \
+                assessment.clarify else None
+            if assessment.clarify and loop is None and self._pending and await self._pending.put(sender, masked):
+                await self._mark(inbound, "answered")
+                return ChatResult(sender, [question_reply(assessment.clarify)], False)
+            if assessment.urgency.value == "emergency" and loop != EMERGENCY_FORM:
+                message = emergency_trigger(masked)
         try:
             replies = await self._rasa.send(sender, message, {**metadata, "channel": channel})
         except UpstreamUnavailable as exc:

@@ -93,6 +93,41 @@ def _eval_qa(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _eval_triage(args: argparse.Namespace, settings: Settings) -> int:
+    from triage import default_triage
+    from triage.classify import classify
+    from triage.evaluation import evaluate, load_items
+
+    config = default_triage()
+    for label, path in (("tuned set (the rules and the classifier were improved against it)", args.tuned),
+                        ("FROZEN unseen set (written separately, never tuned on)", args.unseen)):
+        report = evaluate(f"{label}: {Path(path).name}", load_items(Path(path)),
+                          lambda text: classify(text, config.rules, config.model))
+        print(report.text(args.verbose) + "\n")
+    return 0
+
+
+def _eval_dialogues(args: argparse.Namespace, settings: Settings) -> int:
+    from cases.encryption import build_cipher
+    from jishijiu.db import make_engine, make_session_factory
+    from jishijiu.dialogue_eval import LiveStack, load_dialogues, run_file
+
+    engine = make_engine(settings)
+    stack = LiveStack(args.gateway, settings.rasa_url, make_session_factory(engine), build_cipher(settings))
+
+    def show(t) -> None:  # noqa: ANN001 - a Transcript
+        if args.transcripts:
+            print(f"--- {t.dialogue.id}: {t.dialogue.note}")
+            for said, bot in t.turns:
+                print(f"  居民: {said}\n  机器人: " + bot.replace("\n", "\n          "))
+
+    for path in args.files:
+        report = run_file(stack, str(path), load_dialogues(Path(path)), show)
+        print(report.text(args.verbose) + "\n")
+    engine.dispose()
+    return 0
+
+
 def _triage(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import datetime
 
@@ -163,6 +198,18 @@ def build_parser() -> argparse.ArgumentParser:
     qa.add_argument("--file", default=str(DEFAULT_QA_EVAL))
     qa.add_argument("-v", "--verbose", action="store_true", help="list the failures")
     qa.set_defaults(handler=_eval_qa)
+    et = ev_sub.add_parser("triage", help="triage levels, under-triage and departments on the tuned and frozen sets")
+    et.add_argument("--tuned", default=str(PROJECT_ROOT / "eval" / "triage.yaml"))
+    et.add_argument("--unseen", default=str(PROJECT_ROOT / "eval" / "triage_unseen.yaml"))
+    et.add_argument("-v", "--verbose", action="store_true", help="list the misses")
+    et.set_defaults(handler=_eval_triage)
+    ed = ev_sub.add_parser("dialogues", help="play scripted resident dialogues against a running stack")
+    ed.add_argument("files", nargs="*", default=[str(PROJECT_ROOT / "eval" / "dialogues" / "tuned.yaml"),
+                                                 str(PROJECT_ROOT / "eval" / "dialogues" / "unseen.yaml")])
+    ed.add_argument("--gateway", default="http://127.0.0.1:8000", help="the gateway's base URL")
+    ed.add_argument("-v", "--verbose", action="store_true", help="list what went wrong in each failed dialogue")
+    ed.add_argument("--transcripts", action="store_true", help="print every dialogue as it was played")
+    ed.set_defaults(handler=_eval_dialogues)
     tr = sub.add_parser("triage", help="urgency, departments and first-response deadline of a situation")
     tr.add_argument("text")
     tr.set_defaults(handler=_triage)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,9 @@ class Settings:
     escalation_thresholds: tuple[float, ...] = (0.5, 0.9)   # shares of a deadline's time that alert a supervisor
     divisions_file: Path | None = None        # operator's townships and villages, on top of the shipped divisions
     worker_interval: float = 1.0              # seconds between outbox-relay polls in `jishijiu worker`
+    # Where a case whose place cannot be matched (and names no county) is filed, to be placed by phone:
+    # the city's intake (an internal division shipped in cases/data/divisions.yaml), or any division code.
+    intake_division: str = "JN-Z00"
 
     @property
     def effective_database_url(self) -> str:
@@ -142,6 +146,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if not path.is_file():
             raise SettingsError("JISHIJIU_DIVISIONS_FILE", v, "no such file")
         kwargs["divisions_file"] = path
+    if v := env.get("JISHIJIU_INTAKE_DIVISION"):
+        if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z-]{0,23}", v.strip()):
+            raise SettingsError("JISHIJIU_INTAKE_DIVISION", v, "expected a division code such as JN-Z00 or 370811")
+        kwargs["intake_division"] = v.strip()
     if v := env.get("JISHIJIU_WORKER_INTERVAL"):
         kwargs["worker_interval"] = _float("JISHIJIU_WORKER_INTERVAL", v, 0.01, 3600.0)
     return Settings(**{**defaults.__dict__, **kwargs})

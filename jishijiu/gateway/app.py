@@ -14,6 +14,7 @@ from actions import runtime as action_runtime
 from cases.divisions import cached_divisions
 from cases.encryption import build_cipher
 from conversation.chat import ChatService
+from conversation.clarify import PendingClarifications
 from conversation.inbox import Inbox
 from conversation.rasa_client import RasaClient
 from conversation.vault import PersonalDataVault
@@ -53,12 +54,13 @@ def create_app(settings: Settings) -> FastAPI:
         vault = PersonalDataVault(state.redis, cipher)
         action_runtime.configure(action_runtime.ActionRuntime(
             settings=settings, retriever=state.retriever, session_factory=session_factory, cipher=cipher,
-            divisions=cached_divisions(settings.divisions_file), vault=vault, triage=triage_config))
+            divisions=cached_divisions(settings.divisions_file), vault=vault, triage=triage_config,
+            intake_division=settings.intake_division))
         state.action_executor = actions.build_executor()
         state.rasa = RasaClient(settings.rasa_url)
         inbox = Inbox(session_factory)
         state.chat = ChatService(state.rasa, vault, state.retriever, settings.qa_threshold, triage_config,
-                                 inbox.record, inbox.mark)
+                                 inbox.record, inbox.mark, PendingClarifications(state.redis))
         try:
             yield
         finally:

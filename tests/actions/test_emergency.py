@@ -67,9 +67,12 @@ async def test_known_phone_and_place_are_not_asked_again(executor, action_runtim
 
 async def test_the_emergency_form_checks_the_phone_and_keeps_any_place_in_words(executor, action_runtime,
                                                                               vault) -> None:
-    events, replies = await run(executor, "validate_emergency_form", candidates={"emergency_phone": "我没手机"},
+    events, replies = await run(executor, "validate_emergency_form", candidates={"emergency_phone": "0537-1234567"},
                                 active_loop="emergency_form")
     assert slots_set(events)["emergency_phone"] is None and "手机号" in replies[0]
+    events, replies = await run(executor, "validate_emergency_form", candidates={"emergency_phone": "我没手机"},
+                                active_loop="emergency_form")
+    assert slots_set(events)["emergency_phone"] == "未留" and replies == []      # a person finds them by the place
     events, _ = await run(executor, "validate_emergency_form", candidates={"emergency_location": "村东头大桥下面"},
                           active_loop="emergency_form")
     assert slots_set(events)["emergency_location"] == "村东头大桥下面" and "location_code" not in slots_set(events)
@@ -106,19 +109,28 @@ async def test_a_name_given_before_the_emergency_is_used(executor, action_runtim
     assert slots_set(events)["applicant_name"] is None and slots_set(events)["id_number"] is None
 
 
-async def test_an_unplaced_emergency_goes_to_a_person(executor, action_runtime, vault, session_factory) -> None:
+async def test_an_unplaced_emergency_is_still_a_case_at_the_city_intake(executor, action_runtime, vault,
+                                                                       session_factory) -> None:
     slots = {"emergency_situation": "着火了", "emergency_phone": await vault.mask(SENDER, PHONE),
-             "emergency_location": "我家"}
+             "emergency_location": "就在村口大桥这边"}
     _, replies = await run(executor, "action_submit_emergency", slots=slots)
-    assert "值班工作人员" in replies[0]
+    assert "值班工作人员" in replies[0] and "2小时内（3月3日12:00前）" in replies[0]
     with session_factory() as session:
-        assert session.scalars(select(Case)).all() == []
-    [waiting] = list_waiting(session_factory)
-    assert waiting.reason == "emergency" and "我家" in waiting.last_message and PHONE not in waiting.last_message
-    runtime.configure(replace(action_runtime, emergency_intake_division="370811"))
+        case = session.scalars(select(Case)).one()
+        deadlines = {d.rule: d.due_at for d in session.scalars(select(CaseDeadline))}
+    assert case.county_code == "JN-Z00" and case.urgency.value == "emergency"
+    assert deadlines["emergency"] == NOW + timedelta(hours=2)
+    assert "位置待电话确认" in case.situation and "就在村口大桥这边" in case.situation
+    assert list_waiting(session_factory) == []           # the hand-off is recorded once, when it is reported
+
+
+async def test_an_unplaced_emergency_that_names_a_county_is_filed_to_it(executor, action_runtime, vault,
+                                                                       session_factory) -> None:
+    runtime.configure(replace(action_runtime, intake_division="370811"))
+    slots = {"emergency_situation": "老人晕倒了叫不醒", "emergency_location": "邹城 村口大桥这边"}
     await run(executor, "action_submit_emergency", slots=slots)
     with session_factory() as session:
-        assert session.scalars(select(Case.county_code)).all() == ["370811"]
+        assert session.scalars(select(Case.county_code)).all() == ["370883"]
 
 
 async def test_redis_being_down_does_not_stop_the_emergency_reply(executor, action_runtime, cipher,

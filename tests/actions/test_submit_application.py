@@ -12,7 +12,7 @@ from tests.actions.calls import SENDER, loop_events, run, slots_set
 from tests.cases.fixtures import ID_NUMBER, PHONE, VILLAGE
 
 pytestmark = pytest.mark.anyio
-SITUATION = f"我爱人得了尿毒症，每周透析，花光了积蓄，电话{PHONE}，身份证{ID_NUMBER}，我叫张三"
+SITUATION = f"我爱人得了尿毒症，透析花光了积蓄，下个月的透析费还没着落，电话{PHONE}，身份证{ID_NUMBER}，我叫张三"
 
 
 def _count(session_factory, model) -> int:  # noqa: ANN001
