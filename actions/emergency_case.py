@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import datetime
 
 from rasa_sdk import Tracker
 
@@ -66,11 +67,9 @@ def situation_text(situation: str | None, place_said: str | None, where: Placeme
     return "\n".join(parts)
 
 
-def emergency_triage(situation: str | None) -> CaseTriage:
+def emergency_triage(situation: str | None, now: datetime) -> CaseTriage:
     """Triage of the report, always at the emergency level: the resident reported an emergency (2 hours)."""
-    rt = runtime.current()
-    now = rt.clock()
-    cfg = rt.triage
+    cfg = runtime.current().triage
     found = assess(situation or SELF_REPORTED, now, cfg.rules, cfg.deadline_rules, cfg.calendar, cfg.model)
     found = dataclasses.replace(found, urgency=Urgency.EMERGENCY, reasons=found.reasons or (SELF_REPORTED,))
     return case_triage(found, now, cfg)
@@ -85,9 +84,10 @@ async def file_emergency(tracker: Tracker, *, situation: str | None, phone: Phon
                               applicant=Applicant(applicant_name(tracker), None, phone),
                               division_code=where.division_code,
                               situation=situation_text(situation, place_said, where))
-    triage = emergency_triage(situation)
+    now = rt.clock()                           # one instant: the case's submission and its 2-hour clock
+    triage = emergency_triage(situation, now)
     try:
-        number = await in_thread(submit_case, rt.session_factory, application, triage, rt.clock(),
+        number = await in_thread(submit_case, rt.session_factory, application, triage, now,
                                  cipher=rt.cipher, divisions=rt.divisions)
     except (*STORE_DOWN, InvalidInput) as exc:
         log.error("emergency not stored for a conversation: %s", exc.__class__.__name__)

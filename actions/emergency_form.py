@@ -38,6 +38,8 @@ def place_is_precise(tracker: Tracker) -> bool:
 class ValidateEmergencyForm(FillingFormValidation):
     """emergency_phone from the vault; emergency_location: any words, matched to a division when possible."""
 
+    steps_aside_for_emergency = False
+
     def name(self) -> str:
         return "validate_emergency_form"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off
@@ -38,6 +38,8 @@ class ActionDefaultFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         if previous_turn_fell_back(tracker):
-            return await hand_off(dispatcher, tracker, "fallback", "handoff_fallback")
+            return [*await hand_off(dispatcher, tracker, "fallback", "handoff_fallback"),
+                    FollowupAction("action_listen")]
         dispatcher.utter_message(text=say("rephrase"), buttons=[HUMAN_BUTTON])
-        return []
+        # Wait for the resident: without this, a state no rule knows would fall back again and again in one turn.
+        return [FollowupAction("action_listen")]

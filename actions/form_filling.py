@@ -52,6 +52,9 @@ def latest_intent(tracker: Tracker) -> str | None:
 class FillingFormValidation(FormValidationAction, ABC):
     """Base of the application and emergency forms' validation."""
 
+    # The gateway's /report_emergency trigger interrupts this form (the emergency form itself continues).
+    steps_aside_for_emergency = True
+
     @abstractmethod
     def name(self) -> str: ...
 
@@ -66,7 +69,7 @@ class FillingFormValidation(FormValidationAction, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        if is_emergency_trigger(tracker):
+        if self.steps_aside_for_emergency and is_emergency_trigger(tracker):
             return step_aside(tracker, self.form_name())
         requested = tracker.get_slot("requested_slot")
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import unicodedata
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +21,13 @@ from triage import CHINA_TZ, Assessment, TriageConfig, assess
 log = logging.getLogger(__name__)
 
 EMERGENCY_FORM = "emergency_form"
+# Inside a form, a message the learned classifier alone calls an emergency starts the fast path only when it tells
+# a story: shorter messages answer the form's question ("就在村口大桥这边"); the rules still read every one.
+FORM_ANSWER_MAX_CJK = 12
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Full-width digits and Latin letters only: Chinese punctuation (，。) stays as the resident typed it.
+_HALF_WIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF21 + i: ord("A") + i for i in range(26)} | \
+    {0xFF41 + i: ord("a") + i for i in range(26)}
 
 # Records a turn durably before anything else happens; returns a handle to mark its outcome.
 RecordInbound = Callable[[str, str, str], Awaitable[int | None]]
@@ -68,8 +75,8 @@ class ChatService:
     async def handle(self, channel: str, user_id: str, text: str, metadata: dict[str, object],
                      now: datetime | None = None) -> ChatResult:
         sender = f"{channel}:{user_id}"
-        # Full-width digits (１３９…) become ASCII first, so that the masker sees every number.
-        masked = await self._mask(sender, unicodedata.normalize("NFKC", text))
+        # Full-width digits and letters (１３９…, Ｘ) become ASCII first, so that the masker sees every number.
+        masked = await self._mask(sender, text.translate(_HALF_WIDTH))
         inbound = await self._record(sender, channel, masked)
         waiting = await self._pending.take(sender) if self._pending else None
         message = masked
@@ -88,7 +95,9 @@ class ChatService:
             if assessment.clarify and loop is None and self._pending and await self._pending.put(sender, masked):
                 await self._mark(inbound, "answered")
                 return ChatResult(sender, [question_reply(assessment.clarify)], False)
-            if assessment.urgency.value == "emergency" and loop != EMERGENCY_FORM:
+            answer_only = loop is not None and assessment.learned_raised and \
+                len(_CJK.findall(masked)) <= FORM_ANSWER_MAX_CJK
+            if assessment.urgency.value == "emergency" and loop != EMERGENCY_FORM and not answer_only:
                 message = emergency_trigger(masked)
         try:
             replies = await self._rasa.send(sender, message, {**metadata, "channel": channel})

@@ -129,9 +129,10 @@ class LiveStack:
         with self._sessions() as session:
             return session.scalars(select(Case).where(Case.case_number == number)).one_or_none()
 
-    def cases_of(self, user_id: str) -> list[Case]:
+    def cases_of(self, sender: str) -> list[Case]:
+        """Cases filed from this conversation (the case's channel_user_id is the conversation's sender)."""
         with self._sessions() as session:
-            return list(session.scalars(select(Case).where(Case.channel_user_id == user_id)))
+            return list(session.scalars(select(Case).where(Case.channel_user_id == sender)))
 
     def handoffs_of(self, sender: str) -> int:
         with self._sessions() as session:
@@ -187,8 +188,7 @@ def judge(stack: LiveStack, t: Transcript) -> Verdict:
     """Is the filed case what a correct bot files? Every expected field is compared with the store."""
     e = t.dialogue.expect
     problems: list[str] = []
-    user_id = t.sender.split(":", 1)[1]
-    filed = stack.cases_of(user_id)
+    filed = stack.cases_of(t.sender)
     if e.outcome in ("none", "handoff"):
         if filed:
             problems.append(f"filed {len(filed)} case(s), expected none")

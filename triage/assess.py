@@ -25,6 +25,7 @@ class Assessment:
     warnings: tuple[str, ...]         # e.g. holidays of the due year not yet confirmed
     third_party: bool
     clarify: str | None = None        # too thin to judge: the one question to ask first
+    learned_raised: bool = False      # the level came from the learned classifier alone
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def assess(text: str, reported_at: datetime, rules: TriageRules, deadline_rules:
         warnings=deadline.warnings,
         third_party=found.third_party,
         clarify=found.clarify,
+        learned_raised=found.learned_raised,
     )
 
 

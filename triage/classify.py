@@ -27,6 +27,7 @@ class Classification:
     safety: tuple[str, ...]
     third_party: bool
     clarify: str | None = None        # the question to ask first when the text is too thin to judge
+    learned_raised: bool = False      # the level came from the learned reading, above every rule cue
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ def classify(text: str, rules: TriageRules, model: LearnedTriage | None = None) 
     reporter = _third_party(norm, rules)
     reasons = [_reason(h, rules) for h in hits]
     learned_departments: tuple[str, ...] = ()
+    learned_raised = False
     if model is not None and rules.learned is not None and _enough_to_read(norm, rules.learned.min_chars):
         reading = model.read(norm)
         level = reading.level(rules.learned)
@@ -179,6 +181,7 @@ def classify(text: str, rules: TriageRules, model: LearnedTriage | None = None) 
             p = reading.levels[level] if level is Urgency.EMERGENCY else \
                 reading.levels[Urgency.URGENT] + reading.levels[Urgency.EMERGENCY]
             reasons.insert(0, f"{rules.learned.label}{REASON_SEPARATOR}{LEVEL_ZH[level]}（把握{p:.2f}）")
+            learned_raised = level.rank > urgency.rank
             urgency = level
         learned_departments = reading.chosen_departments(rules.learned)
     reasons = reasons or [rules.default_reason]
@@ -209,4 +212,5 @@ def classify(text: str, rules: TriageRules, model: LearnedTriage | None = None) 
         safety=_unique(safety),
         third_party=reporter is not None,
         clarify=_clarify(norm, hits, rules),
+        learned_raised=learned_raised,
     )

@@ -39,7 +39,9 @@ async def test_waiting_handoffs_list_emergencies_first_and_mask_text(session_fac
 
 async def test_first_fallback_asks_to_rephrase(executor, action_runtime, session_factory) -> None:
     events, replies = await run(executor, "action_default_fallback", text="嗯那个啥", intent="nlu_fallback")
-    assert "换个说法" in replies[0] and events == [] and list_waiting(session_factory) == []
+    assert "换个说法" in replies[0] and list_waiting(session_factory) == []
+    # it then waits for the resident: a state no rule knows must not fall back again within the same turn
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
 
 
 async def test_second_fallback_in_a_row_goes_to_a_person(executor, action_runtime, session_factory) -> None:
