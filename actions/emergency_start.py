@@ -101,7 +101,9 @@ class ActionStartEmergency(Action):
                 phone = None
             filed = await file_emergency(tracker, situation=text or None, phone=phone,
                                          division_code=_slot(events, "location_code", tracker), place_said=None)
-        if filed:
+        if earlier is not None and number and not filed:     # more words about the same emergency: no new intro
+            dispatcher.utter_message(text=say("emergency_more", case_number=number))
+        elif filed:
             number, triage = filed
             events.append(SlotSet("emergency_case_number", number))
             due = when(triage.deadlines.get("emergency", rt.clock()))

@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off
+from actions.outside_form import route_free_text
 from actions.wording import HUMAN_BUTTON, say
 
 FALLBACK_ACTION = "action_default_fallback"
@@ -37,6 +38,9 @@ class ActionDefaultFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
+        routed = None if tracker.active_loop.get("name") else await route_free_text(dispatcher, tracker)
+        if routed is not None:                 # help or a person asked for in words the NLU did not place
+            return routed
         if previous_turn_fell_back(tracker):
             return [*await hand_off(dispatcher, tracker, "fallback", "handoff_fallback"),
                     FollowupAction("action_listen")]

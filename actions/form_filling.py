@@ -27,8 +27,6 @@ Values = dict[str, Any]
 # Intents whose message is not an answer to the form (the rules answer them; the form then asks again).
 NOT_ANSWERS = frozenset({"ask_policy", "request_human", "cancel", "chitchat", "out_of_scope", "greet", "goodbye",
                          "thanks", "query_status"})
-# Intents that start a form: their message may tell the whole story (the opening).
-OPENING_INTENTS = frozenset({"apply_help", "report_for_other"})
 # After this many asks of one slot a failed answer takes the slot's way forward.
 GIVE_WAY_AFTER = 3
 
@@ -78,7 +76,7 @@ class FillingFormValidation(FormValidationAction, ABC):
         extra: Values = {}
         if text and message_is_new(tracker, self.form_name()) and latest_intent(tracker) not in NOT_ANSWERS:
             understood = understand(text, runtime.current().divisions, requested_slot=requested,
-                                    opening=requested is None and latest_intent(tracker) in OPENING_INTENTS)
+                                    opening=requested is None)
             extra = {k: v for k, v in self.from_message(understood, tracker, requested).items() if k in required}
         candidates.update(extra)
         events: list[EventType] = []

@@ -24,10 +24,11 @@ _KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("生活", ("生活", "吃饭", "低保", "没钱", "收入", "吃不上", "揭不开锅", "特困", "养老")),
     ("其他", ("其他", "其它", "别的", "不好说")),
 )
-_OTHER_WORDS = ("替", "代", "帮他", "帮她", "家人", "别人", "他人", "亲戚", "邻居", "父亲", "母亲", "爸", "妈",
-                "爷", "奶", "姥", "外公", "外婆", "孩子", "儿子", "女儿", "老伴", "丈夫", "妻子", "媳妇", "朋友",
-                "同事", "老人", "other")
-_SELF_WORDS = ("本人", "自己", "我", "self")
+_OTHER_WORDS = ("替", "代", "帮他", "帮她", "家人", "别人", "他人", "亲戚", "邻居", "父亲", "母亲", "爸", "妈", "爹", "娘",
+                "爷", "奶", "姥", "外公", "外婆", "孩子", "儿子", "女儿", "闺女", "孙", "老伴", "丈夫", "妻子", "媳妇",
+                "男人", "爱人", "对象", "老公", "婆婆", "公公", "岳父", "岳母", "丈母娘", "老丈人", "哥", "姐", "弟",
+                "妹", "叔", "婶", "舅", "姨", "姑", "朋友", "同事", "老人", "other")
+_SELF_WORDS = ("本人", "自己", "自个", "我", "俺", "self")
 _NAME_LEAD = re.compile(r"^(?:(?:我|他|她|俺|申请人|本人|老人|孩子)(?:的)?)?(?:名字|姓名)?(?:叫|是|为)?[:：\s]*")
 _NAME_TAIL = re.compile(r"[。.！!，,、~～\s吧呀啊呢哈]+$")
 
@@ -36,13 +37,24 @@ _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四":
 _NUM = r"(\d{1,3}|[零一二两俩三四五六七八九十]{1,3})"
 _PEOPLE = re.compile(_NUM + r"\s*(?:口|个人|人|位)")
 _COUNTED = re.compile(_NUM + r"\s*个")
-_ALONE = ("就我一个", "就俺一个", "我一个", "一个人", "独居", "自己住", "自己一个", "孤身", "单身", "光棍", "孤寡")
+_ALONE = ("就我一个", "就俺一个", "我一个", "一个人", "独居", "自己住", "自己一个", "孤身", "单身", "光棍", "孤寡",
+          "就我自己", "就俺自己", "俺自个", "就我自个", "就俺自个")
+# A household listed member by member: "俺、俺对象、俩老人，还有个闺女" → 5; "俺两口子加俩娃" → 4.
+_MEMBER_SPLIT = re.compile(r"[、，,。；;\s]+|和|跟|加上|加|还有|带着|带|与|以及")
+_MEMBERS = ("俺", "我", "对象", "老伴", "媳妇", "老婆", "男人", "丈夫", "老公", "爱人", "闺女", "女儿", "儿子", "儿媳",
+            "孙子", "孙女", "外孙", "孩子", "娃", "小孩", "爹", "娘", "爸", "妈", "公公", "婆婆", "爷爷", "奶奶", "姥姥",
+            "姥爷", "老人", "哥", "姐", "弟", "妹", "岳父", "岳母", "丈母娘", "儿", "女")
+_GROUP = re.compile(r"(两口子|俩口子|老两口|小两口|(?:[俩两仨二三四五六七八九]|\d)个?(?:老人|孩子|娃|小孩|闺女|儿子|孙子|孙女|老的|小的|人))")
 
 
 # yes/no in words, for the consent and confirmation questions: whole short answers, or telling phrases.
-_YES_EXACT = {"好", "行", "是", "对", "嗯", "中", "妥", "ok", "yes", "好啊", "好吧", "行吧", "是的", "对的", "嗯嗯", "可以"}
+_YES_EXACT = {"好", "行", "是", "对", "嗯", "中", "妥", "管", "ok", "yes", "好啊", "好吧", "行吧", "是的", "对的", "嗯嗯", "可以",
+              "中中", "是哩", "对对", "嗯呐", "好嘞", "好滴", "行啊", "中啊"}
 _NO_EXACT = {"不", "否", "no", "没", "没有", "不是", "不好"}
-_YES_PHRASES = ("同意", "愿意", "可以", "好的", "没问题", "没有问题", "确认", "没错", "正确")
+_YES_PHRASES = ("同意", "愿意", "可以", "好的", "没问题", "没有问题", "确认", "没错", "正确", "提交", "就这样", "没毛病",
+                "交了吧", "交吧")
+# "对，提交", "中中中", "行 交了吧": a short answer that starts with a yes (and asks nothing).
+_YES_START = ("对", "是", "嗯", "好", "行", "中", "管", "妥")
 _NO_PHRASES = ("不同意", "不愿意", "不想", "不要", "不行", "不可以", "不用", "拒绝", "还没", "没同意", "有误", "不对",
                "错了", "有错", "要改", "修改", "算了")
 
@@ -70,6 +82,8 @@ def yes_no(text: str) -> bool | None:
     if t in _NO_EXACT or any(p in t for p in _NO_PHRASES):
         return False
     if any(p in t for p in _YES_PHRASES):
+        return True
+    if len(t) <= 8 and t.startswith(_YES_START) and not any(q in t for q in ("吗", "?", "？", "不是", "是不是", "么")):
         return True
     return None
 
@@ -109,9 +123,39 @@ def cn_number(word: str) -> int | None:
     return _CN_DIGITS.get(word) if len(word) == 1 else None
 
 
+def _group_size(group: str) -> int:
+    if "口子" in group:
+        return 2
+    head = group[0]
+    return {"俩": 2, "两": 2, "仨": 3}.get(head) or cn_number(head) or (int(head) if head.isdigit() else 1)
+
+
+_TOTAL_AT_END = re.compile(r"(?:俩|两|仨|[二三四五六七八九十]|\d{1,2})个?人[。.!！]?$|(?:娘|爷|哥|姐|兄弟|姐妹)(俩|仨)")
+
+
+def listed_members(text: str) -> int | None:
+    """The household counted from a list of its members; None when the text is not such a list."""
+    total = _TOTAL_AT_END.search(text)
+    if total:                               # "俺跟娃俩人", "俺娘俩": the total said at the end
+        word = total.group(1) or re.sub(r"个?人[。.!！]?$", "", total.group(0))
+        return {"俩": 2, "两": 2, "仨": 3}.get(word) or cn_number(word)
+    count, parts = 0, [p for p in _MEMBER_SPLIT.split(text) if p]
+    for part in parts:
+        groups = _GROUP.findall(part)
+        if groups:
+            count += sum(_group_size(g) for g in groups)
+        elif any(w in part for w in _MEMBERS):
+            count += 1
+    return count if count >= 2 and (len(parts) >= 2 or _GROUP.search(text)) else None
+
+
 def household_size(text: str) -> int | None:
-    """'四口人' → 4, '3个人' → 3, '就俺一个' → 1, '5' → 5; None when no count is found."""
+    """'四口人' → 4, '3个人' → 3, '就俺一个' → 1, '5' → 5, '俺两口子加俩娃' → 4; None when no count is found."""
     t = normalise(text)
+    if not re.search(r"\d+\s*口人|[一二两三四五六七八九十]+口人", t):
+        members = listed_members(t)
+        if members is not None:
+            return members
     for pattern in (_PEOPLE, _COUNTED):
         for m in pattern.finditer(t):
             value = cn_number(m.group(1))
@@ -123,13 +167,18 @@ def household_size(text: str) -> int | None:
     return cn_number(bare) if bare else None
 
 
-def difficulty_kind(text: str) -> str | None:
-    """One of DIFFICULTY_KINDS for a button value or free text ('看病没钱' → 医疗); None when unclear."""
+def difficulty_kind(text: str, strict: bool = False) -> str | None:
+    """One of DIFFICULTY_KINDS for a button value or free text ('看病没钱' → 医疗); None when unclear. A kind named
+    in so many words wins ("生活困难，交房租都难" → 生活); `strict` ignores one-character keywords (住, 房, 病 …),
+    for guessing from a whole story rather than from an answer to the question."""
     t = normalise(text)
     if t in DIFFICULTY_KINDS:
         return t
+    named = [(t.find(k), k) for k in DIFFICULTY_KINDS if k in t and k != "其他"]
+    if named:
+        return min(named)[1]
     for kind, words in _KIND_WORDS:
-        if any(w in t for w in words):
+        if any(w in t for w in words if not strict or len(w) > 1):
             return kind
     return None
 

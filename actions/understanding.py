@@ -30,6 +30,9 @@ _REQUEST_WORDS = re.compile(
     r"(?:我|俺|咱)?(?:想|要|想要|需要|能不能|可以|能|请|麻烦)?(?:帮|给|替|为)?(?:我|俺)?(?:们)?(?:家)?"
     r"(?:申请|办理|办|要)(?:一下|个|一个)?(?:临时)?(?:救助|救济|补助|帮扶|低保|帮助)?"
     r"|求助|求求你们|帮帮(?:我|俺|忙)?|救救(?:我|俺)|怎么办|咋办|咋整|咋弄|怎么弄|你好|您好|在吗")
+# Answers to the form's questions inside an opening are not the story ("我叫李秀英，身份证…，电话…").
+_ANSWER_WORDS = re.compile(r"(?:我|俺)?(?:叫|名叫|姓名是?|名字是?)[\u4e00-\u9fff]{0,4}|身份证号?码?|电话号?码?|手机号?码?|"
+                           r"号码|尾号|家住|住在|[\u4e00-\u9fff]{0,5}?(?:市|县|区|镇|乡|街道|村|社区|小区)|是|的")
 _WHO_WORDS = re.compile(r"(?:替|帮|给|为)(?:我|俺)?(?:的|家)?[\u4e00-\u9fff]{0,3}?(?=申请|办)")
 _STORY_MIN_CJK = 6
 
@@ -48,8 +51,8 @@ _HOUSEHOLD = re.compile(r"(?:家里?|家中|屋里|一共|总共|共|全家)[^�
 _ALONE = re.compile(r"就(?:我|俺|他|她)(?:自己)?一个|(?:我|俺|他|她)一个人(?:住|过|生活)|独居|一个人住|孤身一人|孤寡")
 
 _OTHER = re.compile(r"(?:替|帮|给|为)(?:我|俺)?(?:的|家)?(?:爹|娘|爸|妈|父亲|母亲|爷爷|奶奶|姥姥|姥爷|外公|外婆|老人|"
-                    r"孩子|儿子|闺女|女儿|孙子|孙女|老伴|丈夫|老公|妻子|媳妇|邻居|哥|姐|弟|妹|亲戚|朋友|同事|"
-                    r"舅|叔|伯|姑|姨|他|她|别人|家里人|家人)")
+                    r"孩子|儿子|闺女|女儿|孙子|孙女|老伴|丈夫|老公|妻子|媳妇|男人|爱人|对象|婆婆|公公|岳父|岳母|丈母娘|"
+                    r"老丈人|邻居|哥|姐|弟|妹|亲戚|朋友|同事|舅|叔|伯|婶|姑|姨|他|她|别人|家里人|家人)")
 _SELF = re.compile(r"(?:我|俺)(?:自己|本人)(?:申请|办)|本人申请|给(?:我|俺)自己|为(?:我|俺)自己|(?:我|俺)自己的事")
 
 _PLACE_WORDS = re.compile(r"村|镇|乡|街道|社区|小区|路|街|县|区|市|桥|门口|旁边|附近|这边|那边|家里|家中|医院|屯|庄|楼|号院")
@@ -90,7 +93,7 @@ def tells_a_story(text: str) -> bool:
     """An opening that says what happened, beyond "我想申请救助" and who it is for."""
     t = parsing.normalise(text)
     t = parsing.ID_TOKEN.sub("", parsing.PHONE_TOKEN.sub("", t))
-    t = _REQUEST_WORDS.sub("", _WHO_WORDS.sub("", t))
+    t = _ANSWER_WORDS.sub("", _REQUEST_WORDS.sub("", _WHO_WORDS.sub("", t)))
     return len(_CJK.findall(t)) >= _STORY_MIN_CJK
 
 
@@ -174,7 +177,7 @@ def understand(text: str, divisions: Divisions, *, requested_slot: str | None = 
     if size is not None:
         found["household_size"] = size
     if opening and "situation" in found:
-        kind = parsing.difficulty_kind(t)
+        kind = parsing.difficulty_kind(t, strict=True)
         if kind and kind != "其他":
             found["difficulty_kind"] = kind
     clear_id_like = bool(parsing.CLEAR_ID.search(parsing.compact(t))) and not id_token

@@ -84,20 +84,24 @@ class ChatService:
             danger = says_danger(masked)
             message = waiting if danger is False and len(masked) <= 12 else f"{waiting}，{masked}"
             assessment = await self._assess(message, now)
-            if danger:
-                message = emergency_trigger(message)
-            elif assessment.urgency.value == "emergency":
+            by_rules = assessment.urgency.value == "emergency" and not assessment.learned_raised
+            if danger or (danger is None and assessment.urgency.value == "emergency") or by_rules:
                 message = emergency_trigger(message)
         else:
             assessment = await self._assess(masked, now)
-            loop = await self._rasa.active_loop(sender) if assessment.urgency.value == "emergency" or \
-                assessment.clarify else None
-            if assessment.clarify and loop is None and self._pending and await self._pending.put(sender, masked):
+            emergency = assessment.urgency.value == "emergency"
+            loop = await self._rasa.active_loop(sender) if emergency or assessment.clarify else None
+            # Only the classifier (no rule) reads an emergency: ask once before the fast path. The case's own
+            # urgency is triaged again at filing, with the classifier, so nothing is under-triaged meanwhile.
+            unsure = emergency and assessment.learned_raised
+            answer_only = unsure and loop is not None and len(_CJK.findall(masked)) <= FORM_ANSWER_MAX_CJK
+            question = assessment.clarify if loop is None else None
+            if unsure and not answer_only and loop != EMERGENCY_FORM:
+                question = self._triage.rules.clarify.question if self._triage.rules.clarify else None
+            if question and self._pending and await self._pending.put(sender, masked):
                 await self._mark(inbound, "answered")
-                return ChatResult(sender, [question_reply(assessment.clarify)], False)
-            answer_only = loop is not None and assessment.learned_raised and \
-                len(_CJK.findall(masked)) <= FORM_ANSWER_MAX_CJK
-            if assessment.urgency.value == "emergency" and loop != EMERGENCY_FORM and not answer_only:
+                return ChatResult(sender, [question_reply(question)], False)
+            if emergency and loop != EMERGENCY_FORM and not answer_only:
                 message = emergency_trigger(masked)
         try:
             replies = await self._rasa.send(sender, message, {**metadata, "channel": channel})

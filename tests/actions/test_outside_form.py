@@ -1,0 +1,55 @@
+"""Outside a form, words the NLU placed badly still go where the resident means (actions/outside_form.py)."""
+import pytest
+
+from actions.outside_form import wants_a_person, wants_help
+from actions.parsing import applies_for, yes_no
+from conversation.handoff import list_waiting
+from tests.actions.calls import run
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.parametrize("text", ["你好，俺是来申请救助的，俺家房子前两天着火烧了一半，人没事",
+                                  "恁这是管救助的不？俺家娃上学的钱凑不齐咧",
+                                  "俺一个孤老头子，老伴走了好几年了，儿女也没有，腿脚不利索，想问问能不能帮帮俺"])
+def test_asking_for_help_in_ones_own_words(text: str) -> None:
+    assert wants_help(text)
+
+
+@pytest.mark.parametrize("text", ["你好", "申请护照咋办", "今天天气咋样", "你是机器人吗"])
+def test_other_things_are_not_a_request_for_help(text: str) -> None:
+    assert not wants_help(text)
+
+
+def test_asking_for_a_person() -> None:
+    assert wants_a_person("俺不会弄这个，恁给俺找个真人说话中不？")
+    assert not wants_a_person("俺家五口人")
+
+
+async def test_a_long_greeting_that_asks_for_help_starts_the_application(executor, action_runtime) -> None:
+    events, replies = await run(executor, "action_outside_form", text="你好，俺家房子着火烧了一半，想申请救助",
+                                intent="greet")
+    assert events == [{"event": "followup", "timestamp": None, "name": "application_form"}] and replies == []
+
+
+async def test_a_plain_greeting_is_greeted(executor, action_runtime) -> None:
+    result = await executor.run(__import__("tests.actions.calls", fromlist=["action_call"]).action_call(
+        "action_outside_form", text="你好", intent="greet"))
+    assert result.responses[0]["response"] == "utter_greet"
+
+
+async def test_a_request_for_a_person_in_other_words_is_handed_off(executor, action_runtime,
+                                                                  session_factory) -> None:
+    _, replies = await run(executor, "action_outside_form", text="恁给俺找个真人说话中不", intent="out_of_scope")
+    assert "转人工" in replies[0] and [h.reason for h in list_waiting(session_factory)] == ["requested"]
+
+
+@pytest.mark.parametrize(("said", "meaning"), [("对，提交", True), ("中", True), ("行 交了吧", True),
+                                               ("是不是要交钱", None), ("有误要改", False), ("好像不对", False)])
+def test_yes_and_no_as_residents_say_them(said: str, meaning: bool | None) -> None:
+    assert yes_no(said) is meaning
+
+
+@pytest.mark.parametrize(("said", "who"), [("俺给俺家申请", "self"), ("给俺婆婆", "other"), ("给我男人申请", "other")])
+def test_who_the_application_is_for(said: str, who: str) -> None:
+    assert applies_for(said) == who
