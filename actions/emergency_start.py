@@ -21,6 +21,9 @@ from nlu.masking import mask_personal_data
 from triage import Assessment, assess
 
 DISTRESS_REASONS = ("自杀自伤风险", "危险处徘徊")     # triage cue labels that also need a counsellor's ear
+# The resident was applying when the emergency came up: once the emergency is complete, the application goes on and
+# completes the same case (actions/emergency_submit.py, actions/submit_application.py).
+RESUME_APPLICATION = "resume_application"
 
 
 def reported_before(tracker: Tracker) -> str | None:
@@ -90,7 +93,11 @@ class ActionStartEmergency(Action):
         text = emergency_text(tracker, earlier)
         cfg = rt.triage
         assessment = assess(text or "紧急求助", rt.clock(), cfg.rules, cfg.deadline_rules, cfg.calendar, cfg.model)
+        applying = (tracker.active_loop or {}).get("name") == "application_form" or \
+            bool(tracker.get_slot("situation")) or "申请" in (text or "")
         events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("asked_counts", None),
+                                   SlotSet(RESUME_APPLICATION, True) if applying else SlotSet(RESUME_APPLICATION,
+                                                                                              None),
                                    SlotSet("emergency_situation", text or None), *await prefilled(tracker, text)]
         number = tracker.get_slot("emergency_case_number")
         filed = None

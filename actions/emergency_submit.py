@@ -6,14 +6,15 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from redis.exceptions import RedisError
 
 from actions import runtime
 from actions.emergency_case import file_emergency, placement
+from actions.emergency_start import RESUME_APPLICATION
 from actions.personal import forget_numbers, reveal_phone
-from actions.slots import APPLICATION_SLOTS, EMERGENCY_SLOTS, reset_slots
+from actions.slots import APPLICATION_SLOTS, COMPLETING_CASE, EMERGENCY_SLOTS, reset_slots
 from actions.store import STORE_DOWN, in_thread
 from actions.wording import say, when
 from cases.errors import CaseNotFound, InvalidInput
@@ -69,8 +70,17 @@ class ActionSubmitEmergency(Action):
                 return [SlotSet("requested_slot", None)]     # the hand-off recorded at the start still stands
             number, triage = filed
             due = when(triage.deadlines.get("emergency", rt.clock()))
-        await forget_numbers(rt.vault, tracker.sender_id)
         key = "emergency_submitted" if where.confirmed else "emergency_submitted_unplaced"
         dispatcher.utter_message(text=say(key, case_number=number, due=due, phone=masked_phone))
+        if tracker.get_slot(RESUME_APPLICATION):      # the application goes on and completes this same case
+            dispatcher.utter_message(text=say("emergency_resume_application"))
+            situation = tracker.get_slot("situation") or tracker.get_slot("emergency_situation")
+            known_phone = [SlotSet("phone", tracker.get_slot("emergency_phone"))] \
+                if phone is not None and not tracker.get_slot("phone") else []
+            return [*reset_slots(tracker, EMERGENCY_SLOTS), SlotSet("requested_slot", None),
+                    SlotSet("emergency_case_number", number), SlotSet(RESUME_APPLICATION, None),
+                    SlotSet(COMPLETING_CASE, number), SlotSet("situation", situation), SlotSet("asked_counts", None),
+                    *known_phone, FollowupAction("application_form")]
+        await forget_numbers(rt.vault, tracker.sender_id)
         return [*reset_slots(tracker, APPLICATION_SLOTS + EMERGENCY_SLOTS), SlotSet("requested_slot", None),
                 SlotSet("emergency_case_number", number)]

@@ -7,8 +7,10 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 APPLICATION_SLOTS = (
     "situation", "consent", "applies_for", "on_behalf_consent", "applicant_name", "id_number", "phone",
     "location_code", "location_label", "household_size", "difficulty_kind", "application_confirmed",
-    "form_handoff", "asked_counts",
+    "form_handoff", "asked_counts", "completing_case",
 )
+# The emergency case (filed at once) that the resumed application completes instead of filing a second case.
+COMPLETING_CASE = "completing_case"
 EMERGENCY_SLOTS = ("emergency_situation", "emergency_phone", "emergency_location", "emergency_case_number")
 STATUS_SLOTS = ("status_case_number", "status_phone_last4")
 PLACE_SLOTS = ("location_code", "location_label")

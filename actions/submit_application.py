@@ -11,13 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from actions.personal import forget_numbers, reveal_id_number, reveal_phone
-from actions.slots import APPLICATION_SLOTS, channel_of, reset_slots
+from actions.slots import APPLICATION_SLOTS, COMPLETING_CASE, channel_of, reset_slots
 from actions.store import STORE_DOWN, in_thread
 from actions.wording import say, when
 from cases.application import Applicant, Application
-from cases.errors import InvalidInput
+from cases.errors import CaseNotFound, InvalidInput
 from cases.identity import IdNumber, PhoneNumber, parse_name
-from cases.service import submit_case
+from cases.service import complete_application, submit_case
 from jishijiu.intake import case_triage
 from triage import Assessment, assess
 
@@ -79,13 +79,21 @@ class ActionSubmitApplication(Action):
         now: datetime = rt.clock()
         try:
             application = build_application(tracker, id_number, phone)
+            emergency_number = tracker.get_slot(COMPLETING_CASE)
+            if emergency_number:               # the emergency filed earlier in this conversation: complete it
+                await in_thread(complete_application, rt.session_factory, emergency_number, application,
+                                actor=f"resident:{sender}", now=now, cipher=rt.cipher, divisions=rt.divisions)
+                await forget_numbers(rt.vault, sender)
+                dispatcher.utter_message(text=say("emergency_application_completed", case_number=emergency_number))
+                return [*reset_slots(tracker, APPLICATION_SLOTS), SlotSet("requested_slot", None),
+                        SlotSet("case_number", emergency_number)]
             cfg = rt.triage
             assessment = assess(tracker.get_slot("situation") or application.situation, now, cfg.rules,
                                 cfg.deadline_rules, cfg.calendar, cfg.model)
             number = await in_thread(submit_case, rt.session_factory, application,
                                      case_triage(assessment, now, cfg), now, cipher=rt.cipher,
                                      divisions=rt.divisions)
-        except (*STORE_DOWN, InvalidInput) as exc:
+        except (*STORE_DOWN, InvalidInput, CaseNotFound) as exc:
             log.error("application not stored for a conversation: %s", exc.__class__.__name__)
             dispatcher.utter_message(text=say("store_down"))
             # keep the answers; the form asks for the confirmation again, so 确认提交 retries

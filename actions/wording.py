@@ -18,7 +18,8 @@ REQUIRED: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
     "handoff_wait": "", "situation_empty": "", "situation_thin": "", "place_note_township_by_phone": "",
     "place_note_by_phone": "", "place_by_phone": "place", "household_by_phone": "", "handoff_stuck": "wait",
     "confirm_fix": "", "emergency_filed": "safety case_number due", "emergency_submitted_unplaced": "case_number due phone",
-    "emergency_place_unconfirmed": "", "emergency_more": "case_number", "emergency_no_phone": "", "emergency_phone_given_up": "",
+    "emergency_place_unconfirmed": "", "emergency_more": "case_number", "emergency_resume_application": "",
+    "emergency_application_completed": "case_number", "emergency_no_phone": "", "emergency_phone_given_up": "",
     **{f"ask_again_{slot}": "" for slot in (
         "situation", "consent", "applies_for", "on_behalf_consent", "applicant_name", "id_number", "phone",
         "location_code", "household_size", "difficulty_kind", "emergency_phone", "emergency_location",

@@ -106,6 +106,37 @@ def amend_contact(session_factory: SessionFactory, case_number: str, *, actor: s
         return True
 
 
+def complete_application(session_factory: SessionFactory, case_number: str, application: Application, *,
+                         actor: str, now: datetime, cipher: PersonalDataCipher,
+                         divisions: Divisions | None = None) -> None:
+    """An emergency filed at once, completed by the application the resident then finished: the applicant (sealed),
+    the place when it is more precise, and the application's situation appended. One event + outbox row."""
+    person = application.applicant
+    location = (divisions or cached_divisions()).locate(application.division_code)
+    with session_factory() as session, session.begin():
+        case = _load(session, case_number, for_update=True)
+        case.name_sealed, case.name_masked = cipher.seal(person.name.value, "name"), person.name.masked
+        changes = {"申请人": person.name.masked}
+        if person.id_number:
+            case.id_number_sealed = cipher.seal(person.id_number.value, "id_number")
+            case.id_number_masked = person.id_number.masked
+            case.id_number_hash = cipher.lookup_hash("id_number", person.id_number.value)
+            changes["身份证号"] = person.id_number.masked
+        if person.phone:
+            case.phone_sealed = cipher.seal(person.phone.value, "phone")
+            case.phone_masked = person.phone.masked
+            case.phone_hash = cipher.lookup_hash("phone", person.phone.value)
+            changes["电话"] = person.phone.masked
+        if location.label != case.location_label:
+            case.county_code = location.county.code
+            case.township_code = location.township and location.township.code
+            case.village_code = location.village and location.village.code
+            case.location_label = location.label[:200]
+            changes["位置"] = location.label
+        case.situation = f"{case.situation}\n【补充的申请信息】{masked_situation(application)}"
+        record_contact_update(case, actor, _aware(now), changes)
+
+
 def _load(session: Session, case_number: str, *, for_update: bool = False) -> Case:
     stmt = select(Case).where(Case.case_number == case_number.strip().upper()).options(*_LOAD)
     case = session.scalars(stmt.with_for_update() if for_update else stmt).one_or_none()

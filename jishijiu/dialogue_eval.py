@@ -23,6 +23,9 @@ from cases.models import Case, Handoff
 
 CASE_NUMBER = re.compile(r"JSJ-\d{8}-\d{4}")
 ALREADY_SAID = "我刚才已经说过了"
+# The gateway's one question when a message is too thin to judge; the resident knows the answer.
+DANGER_QUESTION = "现在有没有人有生命危险？"
+DANGER_YES, DANGER_NO = "有，很危险", "没有"
 MAX_TURNS = 40
 LOOP_REPEATS = 3
 
@@ -162,6 +165,9 @@ def play(stack: LiveStack, d: Dialogue, run_id: str) -> Transcript:
 
     send(d.opening)
     while len(t.turns) < MAX_TURNS:
+        if t.turns[-1][1].startswith(DANGER_QUESTION):
+            send(DANGER_YES if d.expect.outcome == "emergency" else DANGER_NO)
+            continue
         slot = stack.asking(sender)
         if slot is None:
             break

@@ -147,3 +147,28 @@ async def test_redis_being_down_does_not_stop_the_emergency_reply(executor, acti
     await dead.aclose()
     assert "120" in replies[0] and "emergency_phone" not in slots_set(events)
     assert [h.reason for h in list_waiting(session_factory)] == ["emergency"]
+
+
+async def test_an_emergency_met_while_applying_then_completes_the_same_case(executor, action_runtime, vault,
+                                                                          session_factory, cipher) -> None:
+    phone = await vault.mask(SENDER, PHONE)
+    slots = {"emergency_situation": "俺娘摔断了腿，医院不交押金不给做手术", "emergency_phone": phone,
+             "location_code": TOWNSHIP, "resume_application": True, "situation": "俺娘摔断了腿，医院不交押金不给做手术"}
+    events, replies = await run(executor, "action_submit_emergency", slots=slots)
+    with session_factory() as session:
+        case = session.scalars(select(Case)).one()
+    assert "接着把申请信息填完整" in replies[-1]
+    assert {"event": "followup", "timestamp": None, "name": "application_form"} in events
+    set_now = slots_set(events)
+    assert set_now["completing_case"] == case.case_number and set_now["phone"] == phone
+    application = {"situation": slots["situation"], "consent": True, "applies_for": "other", "on_behalf_consent": True,
+                   "applicant_name": "张桂兰", "id_number": await vault.mask(SENDER, ID_NUMBER), "phone": phone,
+                   "location_code": TOWNSHIP, "household_size": 3.0, "difficulty_kind": "医疗",
+                   "application_confirmed": True, "completing_case": case.case_number}
+    events, replies = await run(executor, "action_submit_application", slots=application)
+    with session_factory() as session:
+        [completed] = session.scalars(select(Case)).all()               # no second case
+        assert cipher.open(completed.name_sealed, "name") == "张桂兰"
+        assert cipher.open(completed.id_number_sealed, "id_number") == ID_NUMBER
+        assert completed.urgency.value == "emergency" and "补充的申请信息" in completed.situation
+    assert case.case_number in replies[0] and slots_set(events)["completing_case"] is None
