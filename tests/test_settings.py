@@ -33,3 +33,17 @@ def test_serve_with_a_malformed_setting_stops_and_names_it() -> None:
                             env={"REDIS_URL": "nonsense", "PATH": "/usr/bin:/bin"}, timeout=60)
     assert result.returncode == 2
     assert "REDIS_URL" in result.stderr
+
+
+def test_the_intake_division_must_exist_at_start_up(tmp_path) -> None:  # noqa: ANN001
+    from fastapi.testclient import TestClient
+
+    from jishijiu.gateway.app import create_app
+    from jishijiu.settings import SettingsError, load_settings
+
+    settings = load_settings({"JISHIJIU_DATA_DIR": str(tmp_path), "JISHIJIU_INTAKE_DIVISION": "370899"})
+    with pytest.raises(SettingsError, match="JISHIJIU_INTAKE_DIVISION"):
+        with TestClient(create_app(settings)):
+            pass
+    with pytest.raises(SettingsError, match="JISHIJIU_INTAKE_DIVISION"):
+        load_settings({"JISHIJIU_INTAKE_DIVISION": "济宁 市"})

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from actions import runtime as action_runtime
 from cases.divisions import cached_divisions
 from cases.encryption import build_cipher
+from cases.errors import UnknownDivision
 from conversation.chat import ChatService
 from conversation.clarify import PendingClarifications
 from conversation.inbox import Inbox
@@ -22,7 +23,7 @@ from jishijiu.bootstrap import build_retriever
 from jishijiu.db import make_engine, make_session_factory
 from jishijiu.gateway import errors
 from jishijiu.gateway.routers import actions, ask, chat, health, triage
-from jishijiu.settings import Settings
+from jishijiu.settings import Settings, SettingsError
 from triage import default_triage
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,16 @@ def create_app(settings: Settings) -> FastAPI:
                                         retry_on_timeout=False, retry=None)
         cipher = build_cipher(settings)
         vault = PersonalDataVault(state.redis, cipher)
+        divisions = cached_divisions(settings.divisions_file)
+        try:
+            divisions.locate(settings.intake_division)
+        except UnknownDivision:
+            raise SettingsError("JISHIJIU_INTAKE_DIVISION", settings.intake_division,
+                                "no such division (shipped: JN-Z00, the city intake; or a county/township code)") \
+                from None
         action_runtime.configure(action_runtime.ActionRuntime(
             settings=settings, retriever=state.retriever, session_factory=session_factory, cipher=cipher,
-            divisions=cached_divisions(settings.divisions_file), vault=vault, triage=triage_config,
+            divisions=divisions, vault=vault, triage=triage_config,
             intake_division=settings.intake_division))
         state.action_executor = actions.build_executor()
         state.rasa = RasaClient(settings.rasa_url)
