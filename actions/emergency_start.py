@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+import logging
+
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from redis.exceptions import RedisError
 
@@ -15,11 +17,14 @@ from actions.handoff import record
 from actions.personal import reveal_phone
 from actions.places import resolve_place
 from actions.slots import latest_text
+from actions.store import STORE_DOWN, in_thread
 from actions.wording import say, when
-from cases.errors import UnknownDivision
+from cases.errors import CaseNotFound, UnknownDivision
+from cases.service import amend_contact
 from nlu.masking import mask_personal_data
 from triage import Assessment, assess
 
+log = logging.getLogger(__name__)
 DISTRESS_REASONS = ("自杀自伤风险", "危险处徘徊")     # triage cue labels that also need a counsellor's ear
 # The resident was applying when the emergency came up: once the emergency is complete, the application goes on and
 # completes the same case (actions/emergency_submit.py, actions/submit_application.py).
@@ -80,6 +85,17 @@ def _slot(events: list[EventType], name: str, tracker: Tracker) -> Any:
     return next((e["value"] for e in reversed(events) if e.get("name") == name), tracker.get_slot(name))
 
 
+async def add_words(number: str, text: str, actor: str) -> None:
+    """Append what the resident added to the stored emergency (masked); the store being down loses nothing said:
+    the message is in inbound_messages and the conversation."""
+    rt = runtime.current()
+    try:
+        await in_thread(amend_contact, rt.session_factory, number, actor=actor, now=rt.clock(), cipher=rt.cipher,
+                        place_said=None, note=text)
+    except (*STORE_DOWN, CaseNotFound) as exc:
+        log.error("emergency %s not amended: %s", number, exc.__class__.__name__)
+
+
 class ActionStartEmergency(Action):
     """Replies the safety guidance, files the case (2 hours) and records one hand-off, leaves any other form."""
 
@@ -89,6 +105,9 @@ class ActionStartEmergency(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         rt = runtime.current()
+        existing = tracker.get_slot("emergency_case_number") or tracker.get_slot("completing_case")
+        if existing and reported_before(tracker) is None:     # an emergency of this session, already filed
+            return await self._add_to(existing, dispatcher, tracker)
         earlier = reported_before(tracker)
         text = emergency_text(tracker, earlier)
         cfg = rt.triage
@@ -122,3 +141,11 @@ class ActionStartEmergency(Action):
             await record(tracker, handoff_reason(assessment), message=text or "紧急求助",
                          case_number=number if filed else None)
         return events
+
+    async def _add_to(self, number: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """The same session's emergency is filed: add the words to it and go back to where the resident was."""
+        text = emergency_text(tracker, None)
+        await add_words(number, text, f"resident:{tracker.sender_id}")
+        dispatcher.utter_message(text=say("emergency_more", case_number=number))
+        form = (tracker.active_loop or {}).get("name")
+        return [FollowupAction(form if form else "action_listen")]

@@ -106,6 +106,11 @@ def _trim_name(raw: str) -> str | None:
     return name if 2 <= len(name) <= 4 else None
 
 
+# A name explained character by character: "吕志刚，双口吕，志气的志，刚强的刚" (voice input often has no commas).
+_NAME_EXPLAINED = re.compile(r"^([\u4e00-\u9fff]{2,3}?)[，,\s]*(?=双口|弓长|木子|立早|耳东|口天|古月|言午|草头|三点水|"
+                             r"[\u4e00-\u9fff]{1,3}的[\u4e00-\u9fff])")
+
+
 def find_name(text: str, *, asked: bool = False) -> str | None:
     """'我叫李秀英，身份证…' → '李秀英'; '名字写错了，是王秀兰' → '王秀兰'. None when no name is said."""
     t = parsing.normalise(text)
@@ -115,6 +120,8 @@ def find_name(text: str, *, asked: bool = False) -> str | None:
     m = _NAME_SAID.search(t)
     if m:
         return _trim_name(m.group(1) or m.group(2))
+    if asked and (m := _NAME_EXPLAINED.match(parsing.clean_name(t))):
+        return m.group(1)
     if asked:               # answering "姓名": the first run of characters before a comma or a number
         first = re.split(r"[，,。；;\s\d*]|身份|电话|手机", parsing.clean_name(t), maxsplit=1)[0]
         return _trim_name(first) if first else None

@@ -76,7 +76,8 @@ def submit_case(session_factory: SessionFactory, application: Application, triag
 
 def amend_contact(session_factory: SessionFactory, case_number: str, *, actor: str, now: datetime,
                   cipher: PersonalDataCipher, phone: PhoneNumber | None = None, division_code: str | None = None,
-                  place_said: str | None = None, divisions: Divisions | None = None) -> bool:
+                  place_said: str | None = None, divisions: Divisions | None = None,
+                  note: str | None = None) -> bool:
     """Complete a case filed before its phone or place was known (an emergency filed at once): seal the phone,
     move it to the division, note the place as said. One event + outbox row; False when nothing changed."""
     with session_factory() as session, session.begin():
@@ -100,6 +101,10 @@ def amend_contact(session_factory: SessionFactory, case_number: str, *, actor: s
             if said not in case.situation:
                 case.situation = f"{case.situation}\n求助人所说位置：{said}"
                 changes["所说位置"] = said
+        if note and note.strip():
+            added = mask_personal_data(note.strip())[:500]
+            case.situation = f"{case.situation}\n求助人补充：{added}"
+            changes["补充"] = added
         if not changes:
             return False
         record_contact_update(case, actor, _aware(now), changes)

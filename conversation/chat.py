@@ -12,7 +12,7 @@ from datetime import datetime
 
 from conversation.clarify import PendingClarifications, question_reply, says_danger
 from conversation.fallback import fallback_replies
-from conversation.rasa_client import BotReply, RasaClient, UpstreamUnavailable
+from conversation.rasa_client import BotReply, ConversationState, RasaClient, UpstreamUnavailable
 from conversation.vault import PersonalDataVault
 from nlu.masking import mask_personal_data
 from policies_kb.retriever import Retriever
@@ -90,7 +90,8 @@ class ChatService:
         else:
             assessment = await self._assess(masked, now)
             emergency = assessment.urgency.value == "emergency"
-            loop = await self._rasa.active_loop(sender) if emergency or assessment.clarify else None
+            state = await self._rasa.state(sender) if emergency or assessment.clarify else ConversationState()
+            loop = state.active_loop
             # Only the classifier (no rule) reads an emergency: ask once before the fast path. The case's own
             # urgency is triaged again at filing, with the classifier, so nothing is under-triaged meanwhile.
             unsure = emergency and assessment.learned_raised
@@ -101,7 +102,10 @@ class ChatService:
             if question and self._pending and await self._pending.put(sender, masked):
                 await self._mark(inbound, "answered")
                 return ChatResult(sender, [question_reply(question)], False)
-            if emergency and loop != EMERGENCY_FORM and not answer_only:
+            # An emergency already filed in this session has its 2-hour clock: more alarming words inside a form
+            # answer the form (they are recorded and go to the same case), they do not file another one.
+            already = state.emergency_case is not None and loop is not None
+            if emergency and loop != EMERGENCY_FORM and not answer_only and not already:
                 message = emergency_trigger(masked)
         try:
             replies = await self._rasa.send(sender, message, {**metadata, "channel": channel})

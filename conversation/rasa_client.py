@@ -14,6 +14,12 @@ class UpstreamUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
+class ConversationState:
+    active_loop: str | None = None
+    emergency_case: str | None = None      # an emergency already filed in this session (its number)
+
+
+@dataclass(frozen=True)
 class Button:
     title: str
     payload: str
@@ -52,13 +58,21 @@ class RasaClient:
             raise UpstreamUnavailable("rasa answered non-JSON") from exc
         return [r for r in (_reply(item) for item in body if isinstance(item, dict)) if r is not None]
 
-    async def active_loop(self, sender: str) -> str | None:
-        """The form the conversation is in, or None (also when Rasa is unreachable)."""
+    async def state(self, sender: str) -> ConversationState:
+        """The form the conversation is in and whether it already has an emergency case (empty when Rasa is
+        unreachable)."""
         try:
             response = await self._http.get(f"/conversations/{sender}/tracker", params={"include_events": "NONE"})
-            return (response.json().get("active_loop") or {}).get("name") if response.status_code == 200 else None
+            body = response.json() if response.status_code == 200 else {}
         except (httpx.HTTPError, ValueError):
-            return None
+            return ConversationState()
+        slots = body.get("slots") or {}
+        return ConversationState((body.get("active_loop") or {}).get("name"),
+                                 slots.get("emergency_case_number") or slots.get("completing_case"))
+
+    async def active_loop(self, sender: str) -> str | None:
+        """The form the conversation is in, or None (also when Rasa is unreachable)."""
+        return (await self.state(sender)).active_loop
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -172,3 +172,19 @@ async def test_an_emergency_met_while_applying_then_completes_the_same_case(exec
         assert cipher.open(completed.id_number_sealed, "id_number") == ID_NUMBER
         assert completed.urgency.value == "emergency" and "补充的申请信息" in completed.situation
     assert case.case_number in replies[0] and slots_set(events)["completing_case"] is None
+
+
+async def test_a_second_alarm_in_the_same_session_adds_to_the_filed_emergency(executor, action_runtime, vault,
+                                                                             session_factory) -> None:
+    text = "着火了"
+    first, _ = await run(executor, "action_start_emergency", text=TRIGGER, intent="report_emergency",
+                         entities=_entity(text), slots={"emergency_situation": text})
+    number = slots_set(first)["emergency_case_number"]
+    events, replies = await run(executor, "action_start_emergency", text=TRIGGER, intent="report_emergency",
+                                entities=_entity("着火了，算受灾吧"), active_loop="application_form",
+                                slots={"emergency_case_number": number})
+    with session_factory() as session:
+        [case] = session.scalars(select(Case)).all()                    # nothing doubled
+        assert "算受灾吧" in case.situation
+    assert number in replies[0] and events == [{"event": "followup", "timestamp": None, "name": "application_form"}]
+    assert len(list_waiting(session_factory)) == 1
