@@ -13,13 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import parsing
 from actions.handoff import hand_off
 from actions.slots import latest_text
-from actions.understanding import tells_a_story
+from actions.understanding import tells_a_story, wants_a_person
 
 # Asking for assistance in so many words, or telling a hardship.
 ASKS_FOR_HELP = re.compile(r"救助|救济|补助|低保|帮扶|求助|济时救|帮帮(?:我|俺|忙)|救救")
 HARDSHIP = re.compile(r"困难|过不下去|揭不开锅|没钱|拿不出|凑不齐|交不起|住院|病|灾|着火|烧了|失业|没收入|没活干|孤老|"
                       r"残疾|瘫|断顿|没饭吃|欠债|借遍")
-ASKS_FOR_PERSON = re.compile(r"真人|人工|工作人员|客服|活人|找个人|找人说|跟人说")
 REPLIES = {"greet": "utter_greet", "out_of_scope": "utter_out_of_scope"}
 DEFAULT_REPLY = "utter_how_can_i_help"
 
@@ -28,10 +27,6 @@ def wants_help(text: str) -> bool:
     """'俺家日子过不下去了，能帮帮俺不' yes; '申请护照咋办' no."""
     t = parsing.normalise(text)
     return bool(ASKS_FOR_HELP.search(t)) or (tells_a_story(t) and bool(HARDSHIP.search(t)))
-
-
-def wants_a_person(text: str) -> bool:
-    return bool(ASKS_FOR_PERSON.search(parsing.normalise(text)))
 
 
 async def route_free_text(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:

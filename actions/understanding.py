@@ -58,6 +58,14 @@ _SELF = re.compile(r"(?:我|俺)(?:自己|本人)(?:申请|办)|本人申请|给
 _PLACE_WORDS = re.compile(r"村|镇|乡|街道|社区|小区|路|街|县|区|市|桥|门口|旁边|附近|这边|那边|家里|家中|医院|屯|庄|楼|号院")
 
 
+_ASKS_FOR_PERSON = re.compile(r"真人|人工|工作人员|客服|活人|找个人|找人说|跟人说|打电话说")
+
+
+def wants_a_person(text: str) -> bool:
+    """'恁给俺找个真人说话中不' yes; '俺跟娃俩人' no (the NLU may read both as a request for a person)."""
+    return bool(_ASKS_FOR_PERSON.search(parsing.normalise(text)))
+
+
 @dataclass(frozen=True)
 class Understood:
     """What one message says. None: not said. `place_problem` is the Chinese reason a named place was unclear."""
@@ -115,13 +123,13 @@ def find_name(text: str, *, asked: bool = False) -> str | None:
     """'我叫李秀英，身份证…' → '李秀英'; '名字写错了，是王秀兰' → '王秀兰'. None when no name is said."""
     t = parsing.normalise(text)
     m = _NAME_CORRECTED.search(t)
-    if m:
-        return _trim_name(m.group(1))
-    m = _NAME_SAID.search(t)
-    if m:
-        return _trim_name(m.group(1) or m.group(2))
+    if m and (name := _trim_name(m.group(1))):
+        return name
     if asked and (m := _NAME_EXPLAINED.match(parsing.clean_name(t))):
         return m.group(1)
+    m = _NAME_SAID.search(t)
+    if m and (name := _trim_name(m.group(1) or m.group(2))):
+        return name
     if asked:               # answering "姓名": the first run of characters before a comma or a number
         first = re.split(r"[，,。；;\s\d*]|身份|电话|手机", parsing.clean_name(t), maxsplit=1)[0]
         return _trim_name(first) if first else None

@@ -1,7 +1,8 @@
 """Outside a form, words the NLU placed badly still go where the resident means (actions/outside_form.py)."""
 import pytest
 
-from actions.outside_form import wants_a_person, wants_help
+from actions.outside_form import wants_help
+from actions.understanding import wants_a_person
 from actions.parsing import applies_for, yes_no
 from conversation.handoff import list_waiting
 from tests.actions.calls import run
@@ -53,3 +54,15 @@ def test_yes_and_no_as_residents_say_them(said: str, meaning: bool | None) -> No
 @pytest.mark.parametrize(("said", "who"), [("俺给俺家申请", "self"), ("给俺婆婆", "other"), ("给我男人申请", "other")])
 def test_who_the_application_is_for(said: str, who: str) -> None:
     assert applies_for(said) == who
+
+
+async def test_a_form_answer_the_nlu_took_for_a_person_answers_the_question(executor, action_runtime,
+                                                                          session_factory) -> None:
+    events, replies = await run(executor, "action_handoff", text="俺跟娃俩人", intent="request_human",
+                                active_loop="application_form", slots={"requested_slot": "household_size"})
+    assert events[0]["name"] == "household_size" and events[0]["value"] == "俺跟娃俩人"
+    assert events[1] == {"event": "followup", "timestamp": None, "name": "application_form"}
+    assert replies == [] and list_waiting(session_factory) == []
+    _, replies = await run(executor, "action_handoff", text="转人工", intent="request_human",
+                           active_loop="application_form", slots={"requested_slot": "household_size"})
+    assert "转人工" in replies[0] and len(list_waiting(session_factory)) == 1
