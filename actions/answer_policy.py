@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from actions.slots import latest_text
+from actions.understanding import is_question
 from actions.wording import HUMAN_BUTTON, say
 from nlu.textinput import InvalidText
 from policies_kb.answering import answer_question
@@ -23,8 +24,14 @@ class ActionAnswerPolicy(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         rt = runtime.current()
+        form, slot, text = (tracker.active_loop or {}).get("name"), tracker.get_slot("requested_slot"), \
+            latest_text(tracker)
+        if form and slot and text and not is_question(text):
+            # Inside a form, words that ask nothing ("娃上学的事" to 哪方面的困难) answer the question, even when
+            # the NLU took them for a policy question: answering the policy again and again would be a loop.
+            return [SlotSet(slot, text), FollowupAction(form)]
         try:
-            reply = answer_question(latest_text(tracker), rt.retriever, rt.settings.qa_threshold)
+            reply = answer_question(text, rt.retriever, rt.settings.qa_threshold)
         except InvalidText:
             dispatcher.utter_message(text=say("policy_empty"))
             return []

@@ -58,6 +58,14 @@ _SELF = re.compile(r"(?:我|俺)(?:自己|本人)(?:申请|办)|本人申请|给
 _PLACE_WORDS = re.compile(r"村|镇|乡|街道|社区|小区|路|街|县|区|市|桥|门口|旁边|附近|这边|那边|家里|家中|医院|屯|庄|楼|号院")
 
 
+_QUESTION = re.compile(r"吗|呢|么|[？?]|怎么|怎样|咋|如何|多少|哪|什么|啥|能不能|可不可以|是不是|有没有|几|为何|为什么|要不要")
+
+
+def is_question(text: str) -> bool:
+    """'低保一个月能领多少钱？' yes; '娃上学的事' no (an answer the NLU may take for a policy question)."""
+    return bool(_QUESTION.search(parsing.normalise(text)))
+
+
 _ASKS_FOR_PERSON = re.compile(r"真人|人工|工作人员|客服|活人|找个人|找人说|跟人说|打电话说")
 
 

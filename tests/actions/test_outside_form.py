@@ -66,3 +66,13 @@ async def test_a_form_answer_the_nlu_took_for_a_person_answers_the_question(exec
     _, replies = await run(executor, "action_handoff", text="转人工", intent="request_human",
                            active_loop="application_form", slots={"requested_slot": "household_size"})
     assert "转人工" in replies[0] and len(list_waiting(session_factory)) == 1
+
+
+async def test_an_answer_the_nlu_took_for_a_policy_question_answers_the_form(executor, action_runtime) -> None:
+    events, replies = await run(executor, "action_answer_policy", text="娃上学的事", intent="ask_policy",
+                                active_loop="application_form", slots={"requested_slot": "difficulty_kind"})
+    assert events[0]["name"] == "difficulty_kind" and replies == []
+    events, replies = await run(executor, "action_answer_policy", text="对了，低保一个月能领多少钱？",
+                                intent="ask_policy", active_loop="application_form",
+                                slots={"requested_slot": "difficulty_kind"})
+    assert replies and "依据" in replies[0] and events == []
