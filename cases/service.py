@@ -37,6 +37,29 @@ def masked_situation(application: Application) -> str:
     return text.replace(name.value, name.masked) if len(name.value) > 1 else text
 
 
+def _seal_id_number(case: Case, id_number: IdNumber, cipher: PersonalDataCipher) -> None:
+    case.id_number_sealed = cipher.seal(id_number.value, "id_number")
+    case.id_number_masked = id_number.masked
+    case.id_number_hash = cipher.lookup_hash("id_number", id_number.value)
+
+
+def _seal_phone(case: Case, phone: PhoneNumber, cipher: PersonalDataCipher) -> None:
+    case.phone_sealed = cipher.seal(phone.value, "phone")
+    case.phone_masked = phone.masked
+    case.phone_hash = cipher.lookup_hash("phone", phone.value)
+
+
+def _move(case: Case, location: Location) -> bool:
+    """File the case under `location`; False when it is already there."""
+    if location.label == case.location_label:
+        return False
+    case.county_code = location.county.code
+    case.township_code = location.township and location.township.code
+    case.village_code = location.village and location.village.code
+    case.location_label = location.label[:200]
+    return True
+
+
 def _new_case(application: Application, triage: CaseTriage, location: Location,
               cipher: PersonalDataCipher, now: datetime) -> Case:
     person = application.applicant
@@ -51,13 +74,9 @@ def _new_case(application: Application, triage: CaseTriage, location: Location,
         deadlines=[CaseDeadline(rule=rule, starts_at=now, due_at=due) for rule, due in triage.deadlines.items()],
     )
     if person.id_number:
-        case.id_number_sealed = cipher.seal(person.id_number.value, "id_number")
-        case.id_number_masked = person.id_number.masked
-        case.id_number_hash = cipher.lookup_hash("id_number", person.id_number.value)
+        _seal_id_number(case, person.id_number, cipher)
     if person.phone:
-        case.phone_sealed = cipher.seal(person.phone.value, "phone")
-        case.phone_masked = person.phone.masked
-        case.phone_hash = cipher.lookup_hash("phone", person.phone.value)
+        _seal_phone(case, person.phone, cipher)
     return case
 
 
@@ -84,17 +103,11 @@ def amend_contact(session_factory: SessionFactory, case_number: str, *, actor: s
         case = _load(session, case_number, for_update=True)
         changes: dict[str, str] = {}
         if phone is not None and case.phone_masked != phone.masked:
-            case.phone_sealed = cipher.seal(phone.value, "phone")
-            case.phone_masked = phone.masked
-            case.phone_hash = cipher.lookup_hash("phone", phone.value)
+            _seal_phone(case, phone, cipher)
             changes["电话"] = phone.masked
         if division_code:
             location = (divisions or cached_divisions()).locate(division_code)
-            if location.label != case.location_label:
-                case.county_code = location.county.code
-                case.township_code = location.township and location.township.code
-                case.village_code = location.village and location.village.code
-                case.location_label = location.label[:200]
+            if _move(case, location):
                 changes["位置"] = location.label
         if place_said:
             said = mask_personal_data(place_said.strip())[:200]
@@ -123,20 +136,12 @@ def complete_application(session_factory: SessionFactory, case_number: str, appl
         case.name_sealed, case.name_masked = cipher.seal(person.name.value, "name"), person.name.masked
         changes = {"申请人": person.name.masked}
         if person.id_number:
-            case.id_number_sealed = cipher.seal(person.id_number.value, "id_number")
-            case.id_number_masked = person.id_number.masked
-            case.id_number_hash = cipher.lookup_hash("id_number", person.id_number.value)
+            _seal_id_number(case, person.id_number, cipher)
             changes["身份证号"] = person.id_number.masked
         if person.phone:
-            case.phone_sealed = cipher.seal(person.phone.value, "phone")
-            case.phone_masked = person.phone.masked
-            case.phone_hash = cipher.lookup_hash("phone", person.phone.value)
+            _seal_phone(case, person.phone, cipher)
             changes["电话"] = person.phone.masked
-        if location.label != case.location_label:
-            case.county_code = location.county.code
-            case.township_code = location.township and location.township.code
-            case.village_code = location.village and location.village.code
-            case.location_label = location.label[:200]
+        if _move(case, location):
             changes["位置"] = location.label
         case.situation = f"{case.situation}\n【补充的申请信息】{masked_situation(application)}"
         record_contact_update(case, actor, _aware(now), changes)
