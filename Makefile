@@ -8,36 +8,51 @@ STAMP := $(VENV)/.installed
 RASA_STAMP := $(RASA_VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+RASA_PORT ?= 5005
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run serve test eval nlu-eval bench kb-check clean
 
+# Set-up prints one line per venv; pip's output goes to var/logs/setup-*.log (its end is shown when it fails).
 $(STAMP): pyproject.toml constraints.txt
-	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -c constraints.txt --config-settings editable_mode=compat -e '.[dev]'
-	touch $(STAMP)
+	@mkdir -p var/logs
+	@echo "make: setting up $(VENV) (pip's output: var/logs/setup-venv.log)"
+	@{ test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV); } > var/logs/setup-venv.log 2>&1 \
+	  && $(VENV)/bin/python -m pip install --quiet --upgrade pip >> var/logs/setup-venv.log 2>&1 \
+	  && $(VENV)/bin/python -m pip install --quiet -c constraints.txt --config-settings editable_mode=compat \
+	     -e '.[dev]' >> var/logs/setup-venv.log 2>&1 \
+	  || { tail -n 30 var/logs/setup-venv.log; echo "make: setting up $(VENV) failed"; exit 1; }
+	@touch $(STAMP)
 
 $(RASA_STAMP): constraints-rasa.txt
-	test -x $(RASA_VENV)/bin/python || $(RASA_PYTHON) -m venv $(RASA_VENV)
-	$(RASA_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(RASA_VENV)/bin/python -m pip install --quiet -c constraints-rasa.txt 'rasa[jieba]==3.6.21'
-	touch $(RASA_STAMP)
+	@mkdir -p var/logs
+	@echo "make: setting up $(RASA_VENV), ~2.7 GB: minutes the first time (pip's output: var/logs/setup-venv-rasa.log)"
+	@{ test -x $(RASA_VENV)/bin/python || $(RASA_PYTHON) -m venv $(RASA_VENV); } > var/logs/setup-venv-rasa.log 2>&1 \
+	  && $(RASA_VENV)/bin/python -m pip install --quiet --upgrade pip >> var/logs/setup-venv-rasa.log 2>&1 \
+	  && $(RASA_VENV)/bin/python -m pip install --quiet -c constraints-rasa.txt 'rasa[jieba]==3.6.21' \
+	     >> var/logs/setup-venv-rasa.log 2>&1 \
+	  || { tail -n 30 var/logs/setup-venv-rasa.log; echo "make: setting up $(RASA_VENV) failed"; exit 1; }
+	@touch $(RASA_STAMP)
 
+# Trains the bot only when its inputs changed (fingerprint in the model's name, see jishijiu/supervisor.py), prints
+# progress and the ready line; Rasa's output goes to var/logs/.
 run: $(STAMP) $(RASA_STAMP)
-	$(VENV)/bin/jishijiu run --host $(HOST) --port $(PORT)
+	@$(VENV)/bin/jishijiu run --host $(HOST) --port $(PORT) --rasa-port $(RASA_PORT)
 
 serve: $(STAMP)
 	$(VENV)/bin/jishijiu serve --host $(HOST) --port $(PORT)
 
+# The conversation tests use the same fingerprinted model as `make run` (trained once, then reused).
 test: $(STAMP) $(RASA_STAMP)
 	$(VENV)/bin/python -m pytest
 
 eval: $(STAMP)
 	$(VENV)/bin/jishijiu eval qa
 
+# Always a fresh NLU training (RASA_MAX_CACHE_SIZE=0: Rasa's cache does not see jieba dictionary edits).
 nlu-eval: $(STAMP) $(RASA_STAMP)
-	$(RASA_VENV)/bin/rasa train nlu --config config.yml --nlu bot/data/nlu --out var/nlu-models --quiet
+	rm -rf var/nlu-models
+	RASA_MAX_CACHE_SIZE=0 $(RASA_VENV)/bin/rasa train nlu --config config.yml --nlu bot/data/nlu --out var/nlu-models --quiet
 	$(RASA_VENV)/bin/rasa test nlu --config config.yml --model var/nlu-models --nlu bot/tests/nlu_test.yml --out var/nlu-results
 	$(VENV)/bin/python -m jishijiu.nlu_eval var/nlu-results/intent_report.json
 

@@ -1,4 +1,5 @@
-"""A real stack for end-to-end conversation tests: Rasa trained during the run, the gateway, PostgreSQL, Redis."""
+"""A real stack for end-to-end conversation tests: Rasa (trained only when its inputs change), the gateway, PostgreSQL,
+Redis."""
 from __future__ import annotations
 
 import os
@@ -13,9 +14,8 @@ from pathlib import Path
 import httpx
 
 from jishijiu.settings import PROJECT_ROOT, Settings
-from jishijiu.supervisor import RasaPaths, rasa_environment
+from jishijiu.supervisor import RasaPaths, ensure_model, rasa_environment
 
-TEST_MODELS = PROJECT_ROOT / "var" / "test-models"
 CHAT_REDIS_URL = os.environ.get("TEST_CHAT_REDIS_URL", "redis://127.0.0.1:6379/13")
 ACTION_TOKEN = "test-action-token-0123456789"
 
@@ -26,11 +26,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def train_model(out: Path = TEST_MODELS) -> Path:
-    """`rasa train` (skipped by Rasa itself when bot/ and config.yml are unchanged since the newest model)."""
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    subprocess.run(RasaPaths().train_command(out), cwd=PROJECT_ROOT, env=env, check=True, timeout=1200)
-    return out
+def train_model() -> Path:
+    """The model `make run` uses: found in models/ by the fingerprint of bot/, config.yml and the jieba dictionary,
+    or trained once (`jishijiu.supervisor.ensure_model`); Rasa's output goes to var/logs/rasa-train.log."""
+    return ensure_model(log_dir=PROJECT_ROOT / "var" / "logs")
 
 
 def _wait(url: str, ready, timeout: float, processes: list[subprocess.Popen]) -> None:  # noqa: ANN001
@@ -65,7 +64,7 @@ class LiveStack:
         return "\n".join(r["text"] for r in self.say(user, text, **metadata))
 
 
-def start_stack(settings: Settings, models: Path, rasa: bool = True) -> Iterator[LiveStack]:
+def start_stack(settings: Settings, model: Path, rasa: bool = True) -> Iterator[LiveStack]:
     gateway_port, rasa_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -83,7 +82,7 @@ def start_stack(settings: Settings, models: Path, rasa: bool = True) -> Iterator
     processes = [subprocess.Popen([sys.executable, "-m", "jishijiu.cli", "serve", "--port", str(gateway_port)],
                                   cwd=PROJECT_ROOT, env=env)]
     if rasa:
-        processes.append(subprocess.Popen(RasaPaths().run_command(rasa_port, models), cwd=PROJECT_ROOT, env=rasa_env,
+        processes.append(subprocess.Popen(RasaPaths().run_command(rasa_port, model), cwd=PROJECT_ROOT, env=rasa_env,
                                           stdout=subprocess.DEVNULL))
     try:
         _wait(f"http://127.0.0.1:{gateway_port}/healthz", lambda r: r.status_code == 200, 60, processes)
