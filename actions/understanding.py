@@ -6,7 +6,7 @@ found come out. Which of them may overwrite a slot is the form's decision (see a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from actions import parsing
 from actions.places import AmbiguousPlace, resolve_place
@@ -91,10 +91,6 @@ class Understood:
     household_size: int | None = None
     difficulty_kind: str | None = None
     clear_id_like: bool = False             # an unmasked ID-like number slipped through (spaces, dots)
-    found: tuple[str, ...] = field(default=())
-
-    def has(self, name: str) -> bool:
-        return name in self.found
 
 
 def is_thin(text: str) -> bool:
@@ -205,4 +201,4 @@ def understand(text: str, divisions: Divisions, *, requested_slot: str | None = 
             found["difficulty_kind"] = kind
     clear_id_like = bool(parsing.CLEAR_ID.search(parsing.compact(t))) and not id_token
     return Understood(text=text, correction=bool(_CORRECTION.search(t)), clear_id_like=clear_id_like,
-                      found=tuple(found), **found)  # type: ignore[arg-type]
+                      **found)  # type: ignore[arg-type]

@@ -118,15 +118,12 @@ class LiveStack:
     def asking(self, sender: str) -> str | None:
         """The slot the active form asks for, or None when no form is active."""
         response = self._http.get(f"{self._rasa}/conversations/{sender}/tracker",
-                                  params={"include_events": "NONE"}, headers=self._rasa_headers())
+                                  params={"include_events": "NONE"})
         response.raise_for_status()
         body = response.json()
         if not (body.get("active_loop") or {}).get("name"):
             return None
         return (body.get("slots") or {}).get("requested_slot")
-
-    def _rasa_headers(self) -> dict[str, str]:
-        return {}
 
     def case(self, number: str) -> Case | None:
         with self._sessions() as session:
