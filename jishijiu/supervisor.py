@@ -308,8 +308,11 @@ def _train(paths: RasaPaths, models_dir: Path, target: Path, manifest: dict[str,
     os.replace(trained, target)
     manifest_path(target).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
     shutil.rmtree(staging, ignore_errors=True)
-    say_(f"trained {target.relative_to(paths.root) if target.is_relative_to(paths.root) else target} "
-         f"in {time.monotonic() - started:.0f} s")
+    say_(f"trained {_shown(target, paths.root)} in {time.monotonic() - started:.0f} s")
+
+
+def _shown(path: Path, root: Path) -> Path:
+    return path.relative_to(root) if path.is_relative_to(root) else path
 
 
 def ensure_model(paths: RasaPaths = RasaPaths(), models_dir: Path = MODELS_DIR, log_dir: Path | None = None,
@@ -321,18 +324,18 @@ def ensure_model(paths: RasaPaths = RasaPaths(), models_dir: Path = MODELS_DIR, 
         raise SupervisorError(f"Rasa is not installed at {paths.venv}: run `make run` (it creates .venv-rasa)")
     manifest = fingerprint_manifest(paths)
     target = model_path(models_dir, fingerprint(manifest))
-    shown = target.relative_to(paths.root) if target.is_relative_to(paths.root) else target
     if not target.is_file():
         with training_lock(models_dir, say_):
             if not target.is_file():                       # another process may have trained it meanwhile
                 changed = changed_inputs(newest_manifest(models_dir), manifest)
-                reason = ("changed: " + ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4
-                                                                  else "")) if changed else "no model for it yet"
+                reason = "changed: " + ", ".join(changed[:4]) if changed else "no model for it yet"
+                if len(changed) > 4:
+                    reason += f" and {len(changed) - 4} more"
                 log = (log_dir or paths.root / "var" / "logs") / "rasa-train.log"
                 say_(f"training the bot model ({reason}); Rasa's output goes to {log}")
                 _train(paths, models_dir, target, manifest, log, say_, every)
     else:
-        say_(f"bot model up to date: {shown}")
+        say_(f"bot model up to date: {_shown(target, paths.root)}")
     os.utime(target)                                       # most recently used: pruned last
     for removed in prune_models(models_dir, keep, protect=target):
         say_(f"removed old model {removed.name}")
@@ -348,7 +351,7 @@ _WARNINGS = re.compile(r"\bWARNING\b")
 _TIMESTAMP = re.compile(r"^\[?\d{4}-\d\d-\d\d[ T][\d:,.]+( [+-]\d{4})?\]?\s*")
 
 
-class _Child:
+class LoggedProcess:
     """A process whose output goes to its log file; error lines (and whole tracebacks) are also echoed."""
 
     def __init__(self, name: str, command: list[str], log: Path, env: dict[str, str], echo_warnings: bool) -> None:
@@ -429,7 +432,17 @@ def run_all(settings: Settings, host: str, port: int, rasa_port: int = 5005, tra
     log_dir = settings.data_dir / "logs"
     if train:
         say("checking the bot model…")
-        model = ensure_model(paths, MODELS_DIR, log_dir)
+
+        def _interrupt(signum: int, _frame: object) -> None:
+            raise KeyboardInterrupt                       # stops `rasa train` too (see _train), also on SIGTERM
+
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            model = ensure_model(paths, MODELS_DIR, log_dir)
+        except KeyboardInterrupt:
+            say("interrupted: no model was written")
+            return 130
     else:
         newest = models_newest_first(MODELS_DIR)
         if not newest:
@@ -456,11 +469,12 @@ def run_all(settings: Settings, host: str, port: int, rasa_port: int = 5005, tra
     pending = {"gateway": (f"http://{local}:{port}/healthz", lambda r: r.status_code == 200),
                "Rasa": (f"http://127.0.0.1:{rasa_port}/status", lambda r: _rasa_ready(r, model))}
     log_dir.mkdir(parents=True, exist_ok=True)
-    children: list[_Child] = []
+    children: list[LoggedProcess] = []
     try:
         say(f"starting Rasa, the worker and the gateway (their output: {log_dir}/rasa.log, worker.log, gateway.log)")
         for name, (command, child_env) in commands.items():
-            children.append(_Child(name, command, log_dir / f"{name}.log", child_env, echo_warnings=name != "rasa"))
+            children.append(LoggedProcess(name, command, log_dir / f"{name}.log", child_env,
+                                          echo_warnings=name != "rasa"))
         next_note = time.monotonic() + PROGRESS_EVERY
         while not stopping:
             for child in children:

@@ -2,6 +2,7 @@
 `rasa` executable that writes a model file), and what Rasa is handed (checked with Rasa's own endpoint reader)."""
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -10,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from jishijiu.settings import PROJECT_ROOT, Settings
-from jishijiu.supervisor import (RasaPaths, SupervisorError, changed_inputs, ensure_model, fingerprint,
-                                 fingerprint_manifest, log_tail, manifest_path, model_path, prune_models,
-                                 rasa_cache_dir, rasa_environment, training_stage)
+from jishijiu.supervisor import (LoggedProcess, RasaPaths, SupervisorError, changed_inputs, ensure_model,
+                                 fingerprint, fingerprint_manifest, log_tail, manifest_path, model_path, port_in_use,
+                                 prune_models, rasa_cache_dir, rasa_environment, training_stage)
 
 READ_ENDPOINTS = """
 import json
@@ -322,6 +323,43 @@ def test_log_tail_and_stage_read_progress_bars(tmp_path: Path) -> None:
     assert log_tail(log, 2).splitlines() == ["Epochs:   5%|5         | 2/40 [00:02<00:40]",
                                              "Starting to train component 'TEDPolicy'."]
     assert training_stage(tmp_path / "missing.log") == ""
+
+
+# --- running: what reaches the terminal ----------------------------------------------------------------------
+
+NOISY_CHILD = """
+print("2026-12-01 10:00:00 INFO     rasa.server  - Starting Rasa server", flush=True)
+for second in (1, 2):
+    print(f"2026-12-01 10:00:0{second} ERROR    rasa.server  - No agent loaded.", flush=True)
+print("/x/rasa/shared/utils/io.py:100: UserWarning: The utterance 'utter_greet' is not used", flush=True)
+print("2026-12-01 10:00:03 WARNING jishijiu.gateway Redis is down", flush=True)
+raise ValueError("bad model")
+"""
+
+
+@pytest.mark.parametrize("echo_warnings", [False, True])
+def test_a_child_writes_everything_to_its_log_and_only_errors_to_the_terminal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], echo_warnings: bool) -> None:
+    child = LoggedProcess("rasa", [sys.executable, "-c", NOISY_CHILD], tmp_path / "rasa.log", dict(os.environ),
+                          echo_warnings=echo_warnings)
+    child.process.wait(timeout=60)
+    child.finish()
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0] == "rasa | 2026-12-01 10:00:01 ERROR    rasa.server  - No agent loaded."
+    assert sum("No agent loaded" in line for line in shown) == 1               # the same error again: once
+    assert ("rasa | 2026-12-01 10:00:03 WARNING jishijiu.gateway Redis is down" in shown) == echo_warnings
+    assert "rasa | Traceback (most recent call last):" in shown
+    assert shown[-1] == "rasa | ValueError: bad model"                        # the whole traceback
+    assert not any("UserWarning" in line or "Starting Rasa" in line for line in shown)
+    log = (tmp_path / "rasa.log").read_text()
+    assert "Starting Rasa server" in log and "UserWarning" in log and log.count("No agent loaded") == 2
+
+
+def test_a_port_in_use_is_noticed_before_starting() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert port_in_use("127.0.0.1", taken.getsockname()[1])
 
 
 # --- what Rasa is handed ------------------------------------------------------------------------------------------
