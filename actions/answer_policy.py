@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
-from actions.slots import latest_text
+from actions.slots import asked_count, latest_text
 from actions.understanding import is_question
 from actions.wording import HUMAN_BUTTON, say
 from nlu.textinput import InvalidText
@@ -26,7 +26,8 @@ class ActionAnswerPolicy(Action):
         rt = runtime.current()
         form, slot, text = (tracker.active_loop or {}).get("name"), tracker.get_slot("requested_slot"), \
             latest_text(tracker)
-        if form and slot and text and not is_question(text):
+        if form and slot and text and (not is_question(text) or asked_count(tracker, slot) >= 2):
+            # (after two policy answers at the same question, a third would be a loop: the words answer it)
             # Inside a form, words that ask nothing ("娃上学的事" to 哪方面的困难) answer the question, even when
             # the NLU took them for a policy question: answering the policy again and again would be a loop.
             return [SlotSet(slot, text), FollowupAction(form)]

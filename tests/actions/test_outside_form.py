@@ -76,3 +76,10 @@ async def test_an_answer_the_nlu_took_for_a_policy_question_answers_the_form(exe
                                 intent="ask_policy", active_loop="application_form",
                                 slots={"requested_slot": "difficulty_kind"})
     assert replies and "依据" in replies[0] and events == []
+
+
+async def test_a_third_policy_answer_at_the_same_question_would_be_a_loop(executor, action_runtime) -> None:
+    events, replies = await run(executor, "action_answer_policy", text="就是家里出事了，没啥收入了",
+                                intent="ask_policy", active_loop="application_form",
+                                slots={"requested_slot": "difficulty_kind", "asked_counts": {"difficulty_kind": 2}})
+    assert events[0]["name"] == "difficulty_kind" and replies == []
