@@ -204,8 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     et.add_argument("-v", "--verbose", action="store_true", help="list the misses")
     et.set_defaults(handler=_eval_triage)
     ed = ev_sub.add_parser("dialogues", help="play scripted resident dialogues against a running stack")
-    ed.add_argument("files", nargs="*", default=[str(PROJECT_ROOT / "eval" / "dialogues" / "tuned.yaml"),
-                                                 str(PROJECT_ROOT / "eval" / "dialogues" / "unseen.yaml")])
+    ed.add_argument("files", nargs="*", default=[str(PROJECT_ROOT / "eval" / "dialogues" / name)
+                                                 for name in ("tuned.yaml", "unseen.yaml", "unseen2.yaml")])
     ed.add_argument("--gateway", default="http://127.0.0.1:8000", help="the gateway's base URL")
     ed.add_argument("-v", "--verbose", action="store_true", help="list what went wrong in each failed dialogue")
     ed.add_argument("--transcripts", action="store_true", help="print every dialogue as it was played")
