@@ -50,7 +50,8 @@ _GROUP = re.compile(r"(两口子|俩口子|老两口|小两口|(?:[俩两仨二�
 
 # yes/no in words, for the consent and confirmation questions: whole short answers, or telling phrases.
 _YES_EXACT = {"好", "行", "是", "对", "嗯", "中", "妥", "管", "ok", "yes", "好啊", "好吧", "行吧", "是的", "对的", "嗯嗯", "可以",
-              "中中", "是哩", "对对", "嗯呐", "好嘞", "好滴", "行啊", "中啊"}
+              "中中", "是哩", "对对", "嗯呐", "好嘞", "好滴", "行啊", "中啊",
+              "同一", "同易", "童意", "铜意"}        # 同意 as pinyin input mistypes it
 _NO_EXACT = {"不", "否", "no", "没", "没有", "不是", "不好"}
 _YES_PHRASES = ("同意", "愿意", "可以", "好的", "没问题", "没有问题", "确认", "没错", "正确", "提交", "就这样", "没毛病",
                 "交了吧", "交吧")

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.anyio
 
 @pytest.mark.parametrize("text", ["你好，俺是来申请救助的，俺家房子前两天着火烧了一半，人没事",
                                   "恁这是管救助的不？俺家娃上学的钱凑不齐咧",
-                                  "俺一个孤老头子，老伴走了好几年了，儿女也没有，腿脚不利索，想问问能不能帮帮俺"])
+                                  "俺一个孤老头子，老伴走了好几年了，儿女也没有，腿脚不利索，想问问能不能帮帮俺",
+                                  "俺家房子让大雨泡塌了半边现在住在亲戚家"])
 def test_asking_for_help_in_ones_own_words(text: str) -> None:
     assert wants_help(text)
 
@@ -45,7 +46,7 @@ async def test_a_request_for_a_person_in_other_words_is_handed_off(executor, act
     assert "转人工" in replies[0] and [h.reason for h in list_waiting(session_factory)] == ["requested"]
 
 
-@pytest.mark.parametrize(("said", "meaning"), [("对，提交", True), ("中", True), ("行 交了吧", True),
+@pytest.mark.parametrize(("said", "meaning"), [("对，提交", True), ("中", True), ("行 交了吧", True), ("同一", True),
                                                ("是不是要交钱", None), ("有误要改", False), ("好像不对", False)])
 def test_yes_and_no_as_residents_say_them(said: str, meaning: bool | None) -> None:
     assert yes_no(said) is meaning
