@@ -80,4 +80,5 @@ def _ask_class(slot_name: str) -> type[AskSlot]:
                                                  "__doc__": f"action_ask_{slot_name}"})
 
 
+# Kept here on purpose: rasa-sdk finds actions through Action.__subclasses__(), which holds weak references only.
 ASK_ACTIONS = {slot: _ask_class(slot) for slot in ASKED_SLOTS}

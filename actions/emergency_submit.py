@@ -21,7 +21,6 @@ from cases.errors import CaseNotFound, InvalidInput
 from cases.service import amend_contact, get_case
 
 log = logging.getLogger(__name__)
-NO_PHONE = "未留"
 
 
 async def _due(number: str) -> str:

@@ -20,7 +20,7 @@ from rasa_sdk.utils import call_potential_coroutine
 
 from actions import runtime
 from actions.interrupts import is_emergency_trigger, step_aside
-from actions.slots import ASKED_COUNTS, asked_count, latest_text
+from actions.slots import asked_count, latest_text
 from actions.understanding import Understood, understand
 
 Values = dict[str, Any]
@@ -106,8 +106,3 @@ class FillingFormValidation(FormValidationAction, ABC):
             return await self.give_way(slot, value, dispatcher, tracker)
         dispatcher.messages.extend(scratch.messages)
         return result
-
-
-def reset_counts() -> SlotSet:
-    """Forget how often each question was asked (a new form)."""
-    return SlotSet(ASKED_COUNTS, None)

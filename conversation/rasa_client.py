@@ -70,9 +70,5 @@ class RasaClient:
         return ConversationState((body.get("active_loop") or {}).get("name"),
                                  slots.get("emergency_case_number") or slots.get("completing_case"))
 
-    async def active_loop(self, sender: str) -> str | None:
-        """The form the conversation is in, or None (also when Rasa is unreachable)."""
-        return (await self.state(sender)).active_loop
-
     async def aclose(self) -> None:
         await self._http.aclose()
