@@ -71,8 +71,8 @@ def _negator(piece: _Piece, text: str, rules: TriageRules, words: Terms | None =
 
 
 def _past_note(pieces: tuple[_Piece, ...], text: str, rules: TriageRules) -> str | None:
-    """Why the cue is not a present emergency: a past or chronic marker near a piece ("去年", "好几年",
-    same clause), or a resolution anywhere in the text ("已经处理了"); None when neither is found."""
+    """Why the cue is not a present emergency: a past, chronic or future marker near a piece ("去年", "好几年",
+    "下礼拜", same clause), or a resolution anywhere in the text ("已经处理了"); None when none is found."""
     past = rules.past
     for piece in pieces:
         lo = max(piece.clause[0], piece.start - past.window)
@@ -80,8 +80,34 @@ def _past_note(pieces: tuple[_Piece, ...], text: str, rules: TriageRules) -> str
         m = past.markers.regex.search(text, lo, hi)
         if m:
             return f"{past.label}：{m.group()}"
+        m = past.future.regex.search(text, lo, piece.start) if past.future else None
+        if m:
+            return f"{past.future_label}：{m.group()}"
     m = past.resolved.regex.search(text) if past.resolved else None
     return f"{past.resolved_label}：{m.group()}" if m else None
+
+
+def _out_of_present(piece: _Piece, text: str, rules: TriageRules) -> str | None:
+    """Why a piece does not describe trouble now (ConText): a worry or prevention word just before it
+    ("防走失", "怕他哪天走丢"), or a policy question in its clause ("冬天有没有取暖补贴"); None when it does."""
+    h = rules.hypothetical
+    if h is not None:
+        lo = max(piece.clause[0], piece.start - h.window)
+        m = h.words.regex.search(text, lo, piece.start)
+        if m:
+            return f"{h.label}：{text[m.start():piece.end]}"
+    e = rules.enquiry
+    if e is not None:
+        lo, hi = piece.clause
+        if e.questions.regex.search(text, lo, hi) and (t := e.topics.regex.search(text, lo, hi)):
+            return f"{e.label}：{t.group()}"
+    return None
+
+
+def _safe_note(text: str, rules: TriageRules) -> str | None:
+    s = rules.safe_now
+    m = s.markers.regex.search(text) if s is not None else None
+    return f"{s.label}：{m.group()}" if m else None
 
 
 def _combination(options: list[list[_Piece]], within: int | None) -> tuple[_Piece, ...] | None:
@@ -96,9 +122,10 @@ def _combination(options: list[list[_Piece]], within: int | None) -> tuple[_Piec
 
 
 def _match(cue: Cue, text: str, clauses: list[tuple[int, int]], rules: TriageRules) -> tuple[_Hit | None, str | None]:
-    """(hit, None) when the cue holds; (None, negated phrase) when only negated matches would make it hold."""
+    """(hit, None) when the cue holds; (None, excluded phrase) when only negated, hypothetical or enquiring
+    matches would make it hold."""
     kept: list[list[_Piece]] = []
-    negated: list[str] = []
+    excluded: list[str] = []
     for terms in cue.parts:
         found = _find(terms, text, clauses)
         if not found:
@@ -107,20 +134,30 @@ def _match(cue: Cue, text: str, clauses: list[tuple[int, int]], rules: TriageRul
         for piece in found:
             phrase = _negator(piece, text, rules)
             if phrase:
-                negated.append(phrase)
-            else:
-                part.append(piece)
+                excluded.append(f"{rules.negation.label}{REASON_SEPARATOR}{phrase}")
+                continue
+            why = _out_of_present(piece, text, rules) if cue.context_applies else None
+            if why:
+                excluded.append(why)
+                continue
+            part.append(piece)
         kept.append(part)
     if not all(kept):
-        return None, negated[0]           # negation is what stopped this cue
-    combo = _combination(kept, cue.within)
+        return None, excluded[0]          # negation or context is what stopped this cue
+    if len(kept) == 1:                    # one pattern list: a piece about the present beats one about the past
+        present = [p for p in kept[0] if _past_note((p,), text, rules) is None] if cue.past_lowers else []
+        combo = (present[0],) if present else (kept[0][0],)
+    else:
+        combo = _combination(kept, cue.within)
     if combo is None:
         return None, None
-    level = cue.level
-    note = _past_note(combo, text, rules) if cue.past_lowers else None
-    if note:
-        level = list(Urgency)[level.rank - 1]
-    return _Hit(cue, level, combo, note), None
+    notes = []
+    if cue.past_lowers and (note := _past_note(combo, text, rules)):
+        notes.append(note)
+    if cue.safe_lowers and (note := _safe_note(text, rules)):
+        notes.append(note)
+    level = list(Urgency)[max(cue.level.rank - len(notes), 0)]
+    return _Hit(cue, level, combo, "；".join(notes) or None), None
 
 
 def _unique(items) -> tuple:
@@ -162,11 +199,11 @@ def classify(text: str, rules: TriageRules, model: LearnedTriage | None = None) 
     hits: list[_Hit] = []
     excluded: list[str] = []
     for cue in rules.cues:
-        hit, negated = _match(cue, norm, clauses, rules)
+        hit, why_not = _match(cue, norm, clauses, rules)
         if hit:
             hits.append(hit)
-        elif negated:
-            excluded.append(f"{rules.negation.label}{REASON_SEPARATOR}{negated}")
+        elif why_not:
+            excluded.append(why_not)
     urgency = max((h.level for h in hits), key=lambda u: u.rank, default=Urgency.NORMAL)
     hits.sort(key=lambda h: -h.level.rank)          # stable: file order within a level
 

@@ -61,15 +61,42 @@ class PastSpec(_Spec):
     markers: list[str] = Field(min_length=1)
     window: int = Field(ge=0, le=30)
     resolved: list[str] = []
+    future: list[str] = []          # near a cue, same clause: "下礼拜就断顿了" is not yet happening
     lowers: list[Urgency]
     label: str
     resolved_label: str
+    future_label: str = "尚未发生"
 
     @model_validator(mode="after")
     def _lowerable(self) -> "PastSpec":
         if Urgency.NORMAL in self.lowers:
             raise ValueError("`lowers` may list urgent or emergency only: normal cannot be lowered")
         return self
+
+
+class HypotheticalSpec(_Spec):
+    """Worry and prevention ("防走失", "怕他哪天走丢"): a cue piece shortly after one of these words does not count."""
+
+    label: str
+    words: list[str] = Field(min_length=1)
+    window: int = Field(ge=0, le=20)
+
+
+class EnquirySpec(_Spec):
+    """A policy question that only names a danger ("冬天有没有取暖补贴"): a cue piece in a clause holding both a
+    question word and a policy topic does not count."""
+
+    label: str
+    questions: list[str] = Field(min_length=1)
+    topics: list[str] = Field(min_length=1)
+
+
+class SafeNowSpec(_Spec):
+    """Anywhere in the text, people are safe or sheltered now ("人都没事", "暂住在亲戚家", "找回来了"): cues marked
+    `safe: lower` drop one level."""
+
+    label: str
+    markers: list[str] = Field(min_length=1)
 
 
 class ThirdPartySpec(_Spec):
@@ -93,6 +120,8 @@ class CueSpec(_Spec):
     assistance: list[str] = []
     safety: list[str] = []
     past: Literal["lower", "keep"] | None = None   # default: lower when the level is in past.lowers
+    context: Literal["apply", "keep"] = "apply"    # keep: worry words and policy questions do not take it away
+    safe: Literal["lower", "keep"] = "keep"        # lower: "people are safe now" lowers it one level
 
     @model_validator(mode="after")
     def _one_shape(self) -> "CueSpec":
@@ -138,6 +167,9 @@ class RulesFile(_Spec):
     default_safety: dict[Urgency, list[str]] = {}
     negation: NegationSpec
     past: PastSpec
+    hypothetical: HypotheticalSpec | None = None
+    enquiry: EnquirySpec | None = None
+    safe_now: SafeNowSpec | None = None
     third_party: ThirdPartySpec
     assistance: list[AssistanceKind] = Field(min_length=1)
     lexicons: dict[str, list[str]] = {}
@@ -167,7 +199,9 @@ class Cue:
     label: str
     parts: tuple[Terms, ...]          # one for `any`, several for `all` (each must match)
     within: int | None                # `all`: the matched pieces must lie within this many characters
-    past_lowers: bool                 # a nearby past/chronic marker lowers this cue by one level
+    past_lowers: bool                 # a nearby past/chronic/future marker lowers this cue by one level
+    context_applies: bool             # worry words and policy questions take its pieces away
+    safe_lowers: bool                 # "people are safe now" lowers this cue by one level
     departments: tuple[str, ...]
     assistance: tuple[str, ...]
     safety: tuple[str, ...]
@@ -195,8 +229,30 @@ class Past:
     markers: Terms                    # near a cue, same clause: "去年", "好几年"
     window: int
     resolved: Terms | None            # anywhere in the text: "已经处理了", "没事了"
+    future: Terms | None              # near a cue, same clause: "下礼拜", "眼看着"
     label: str
     resolved_label: str
+    future_label: str
+
+
+@dataclass(frozen=True)
+class Hypothetical:
+    label: str
+    words: Terms
+    window: int
+
+
+@dataclass(frozen=True)
+class Enquiry:
+    label: str
+    questions: Terms
+    topics: Terms
+
+
+@dataclass(frozen=True)
+class SafeNow:
+    label: str
+    markers: Terms
 
 
 @dataclass(frozen=True)
@@ -234,6 +290,9 @@ class TriageRules:
     routes: tuple[Route, ...]
     clarify: Clarify | None = None
     learned: LearnedThresholds | None = None
+    hypothetical: Hypothetical | None = None
+    enquiry: Enquiry | None = None
+    safe_now: SafeNow | None = None
 
 
 def _compile(patterns: list[str], lexicons: Mapping[str, list[str]], path: Path, field: str,
@@ -309,6 +368,8 @@ def build_rules(spec: RulesFile, path: Path) -> TriageRules:
         cues.append(Cue(
             id=c.id, level=c.level, label=c.label, parts=parts, within=c.within,
             past_lowers=(c.past == "lower") if c.past else c.level in spec.past.lowers,
+            context_applies=c.context == "apply",
+            safe_lowers=c.safe == "lower",
             departments=_check_names(c.departments, departments, path, f"{field}.departments", "部门"),
             assistance=_check_names(c.assistance, kinds, path, f"{field}.assistance", "救助方式"),
             safety=tuple(c.safety)))
@@ -339,7 +400,9 @@ def build_rules(spec: RulesFile, path: Path) -> TriageRules:
             label=n.label),
         past=Past(markers=_compile(spec.past.markers, {}, path, "past.markers"), window=spec.past.window,
                   resolved=_compile(spec.past.resolved, {}, path, "past.resolved") if spec.past.resolved else None,
-                  label=spec.past.label, resolved_label=spec.past.resolved_label),
+                  future=_compile(spec.past.future, {}, path, "past.future") if spec.past.future else None,
+                  label=spec.past.label, resolved_label=spec.past.resolved_label,
+                  future_label=spec.past.future_label),
         third_party_label=spec.third_party.label,
         third_party=_compile(spec.third_party.markers, {}, path, "third_party.markers"),
         cues=tuple(cues),
@@ -348,6 +411,12 @@ def build_rules(spec: RulesFile, path: Path) -> TriageRules:
                         terms=_compile(spec.clarify.patterns, spec.lexicons, path, "clarify.patterns"))
         if spec.clarify else None,
         learned=LearnedThresholds(**spec.learned.model_dump()) if spec.learned else None,
+        hypothetical=Hypothetical(label=h.label, words=_compile(h.words, {}, path, "hypothetical.words"),
+                                  window=h.window) if (h := spec.hypothetical) else None,
+        enquiry=Enquiry(label=e.label, questions=_compile(e.questions, {}, path, "enquiry.questions"),
+                        topics=_compile(e.topics, spec.lexicons, path, "enquiry.topics")) if (e := spec.enquiry) else None,
+        safe_now=SafeNow(label=sn.label, markers=_compile(sn.markers, {}, path, "safe_now.markers"))
+        if (sn := spec.safe_now) else None,
     )
 
 

@@ -108,3 +108,56 @@ def test_classification_is_deterministic_and_frozen(rules: TriageRules) -> None:
     assert a == b and a.urgency is Urgency.URGENT
     with pytest.raises(AttributeError):
         a.urgency = Urgency.NORMAL  # type: ignore[misc]
+
+
+# ---- context (ConText): worry, policy questions, people safe now, future; the present wins ----
+
+@pytest.mark.parametrize("text", ["想问问防走失手环在哪领", "老人有点糊涂，老怕他哪天走丢了，有啥法子"])
+def test_worry_and_prevention_are_not_a_missing_person(rules: TriageRules, text: str) -> None:
+    c = classify(text, rules)
+    assert c.urgency is Urgency.NORMAL
+    assert any(r.startswith("假设或担心：") for r in c.reasons)
+
+
+def test_a_policy_question_that_names_a_danger_is_an_enquiry(rules: TriageRules) -> None:
+    c = classify("冬天有没有取暖补贴", rules)
+    assert c.urgency is Urgency.NORMAL
+    assert "咨询政策：补贴" in c.reasons
+    # the same words as trouble, not a question, stay an emergency
+    assert classify("冬天屋里没有取暖，老人冻得直哆嗦", rules).urgency is Urgency.EMERGENCY
+
+
+@pytest.mark.parametrize("text", ["俺想问问自杀的人家属有啥补贴吗", "俺想死，有没有人管管"])
+def test_context_never_takes_away_self_harm(rules: TriageRules, text: str) -> None:
+    assert classify(text, rules).urgency is Urgency.EMERGENCY
+
+
+def test_people_safe_and_sheltered_lower_a_fire_to_urgent(rules: TriageRules) -> None:
+    burning = classify("俺家失火了，东西全烧光了", rules)
+    safe = classify("俺家失火了，人都没事，东西全烧光了，现在暂时住在邻居家", rules)
+    assert burning.urgency is Urgency.EMERGENCY
+    assert safe.urgency is Urgency.URGENT
+    assert any("眼下已安全：人都没事" in r for r in safe.reasons)
+    assert not any("不要回屋取东西" in s for s in safe.safety)       # the burning-fire advice is for `burning`
+    assert any("不要回屋取东西" in s for s in burning.safety)
+
+
+def test_being_safe_does_not_lower_a_knife_or_self_harm(rules: TriageRules) -> None:
+    assert classify("他拿着菜刀说要砍俺，俺暂住在娘家", rules).urgency is Urgency.EMERGENCY
+    assert classify("人都没事，就是俺不想活了", rules).urgency is Urgency.EMERGENCY
+
+
+def test_hunger_next_week_is_urgent_hunger_today_an_emergency(rules: TriageRules) -> None:
+    assert classify("厂子仨月没发工资，俺家下礼拜就断顿了", rules).urgency is Urgency.URGENT
+    assert classify("厂子仨月没发工资，俺家已经断顿了", rules).urgency is Urgency.EMERGENCY
+
+
+def test_a_present_mention_beats_a_past_one(rules: TriageRules) -> None:
+    c = classify("去年孩子走丢过一回，今天又走丢了", rules)
+    assert c.urgency is Urgency.EMERGENCY
+    assert classify("去年孩子走丢过一回，后来找着了，想给他买个手表", rules).urgency is Urgency.NORMAL
+
+
+def test_a_mother_with_her_child_is_not_a_child_left_alone(rules: TriageRules) -> None:
+    assert classify("家里就剩我和孩子了，日子难过", rules).urgency is not Urgency.EMERGENCY
+    assert classify("家里就剩俩孩子了，大人都在外地", rules).urgency is Urgency.EMERGENCY
