@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from typing import TYPE_CHECKING
 
@@ -213,7 +213,11 @@ def classify(text: str, rules: TriageRules, model: LearnedTriage | None = None) 
     learned_raised = False
     if model is not None and rules.learned is not None and _enough_to_read(norm, rules.learned.min_chars):
         reading = model.read(norm)
-        level = reading.level(rules.learned)
+        thresholds = rules.learned
+        out_of_present = bool(excluded) or any(h.past_note for h in hits)
+        if out_of_present and thresholds.context_emergency_at is not None:
+            thresholds = replace(thresholds, emergency_at=max(thresholds.emergency_at, thresholds.context_emergency_at))
+        level = reading.level(thresholds)
         if level.rank > urgency.rank or (not hits and level.rank == urgency.rank and level is not Urgency.NORMAL):
             p = reading.levels[level] if level is Urgency.EMERGENCY else \
                 reading.levels[Urgency.URGENT] + reading.levels[Urgency.EMERGENCY]

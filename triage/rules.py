@@ -156,6 +156,9 @@ class LearnedSpec(_Spec):
     emergency_at: float = Field(gt=0, lt=1)      # P(emergency) from which the reading is emergency
     urgent_at: float = Field(gt=0, lt=1)         # P(urgent) + P(emergency) from which it is at least urgent
     department_at: float = Field(gt=0, lt=1)     # P(department) from which a department is added
+    # when the rules found the danger words out of the present (negated, past, worried about, asked about, people
+    # safe now), the classifier, which cannot read that context, needs this much P(emergency) to call it one
+    context_emergency_at: float | None = Field(default=None, gt=0, lt=1)
     min_chars: int = Field(default=6, ge=1, le=50)   # Chinese characters a text needs before the model reads it
 
 
@@ -270,6 +273,7 @@ class LearnedThresholds:
     urgent_at: float
     department_at: float
     min_chars: int = 6
+    context_emergency_at: float | None = None
 
 
 @dataclass(frozen=True)

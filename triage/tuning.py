@@ -9,8 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nlu.normalise import normalise
-from triage.classify import _enough_to_read, classify
+from triage.classify import classify
 from triage.evaluation import Item, load_items
 from triage import learned
 from triage.learned import Example, LearnedReading, load_corpus, train
@@ -33,11 +32,19 @@ def cross_readings(examples: Sequence[Example], folds: int = FOLDS) -> list[Lear
     return [r for r in readings if r is not None]
 
 
-def combined(rule_level: Urgency, reading: LearnedReading | None, t: LearnedThresholds) -> Urgency:
-    if reading is None:                      # too short for the model (classify's min_chars)
-        return rule_level
-    learned = reading.level(t)
-    return learned if learned.rank > rule_level.rank else rule_level
+@dataclasses.dataclass(frozen=True)
+class _Fixed:
+    """A stand-in for LearnedTriage that returns one precomputed (cross-validated) reading, so that the rules and
+    the reading are combined by classify() itself, context thresholds included."""
+
+    reading: LearnedReading
+
+    def read(self, text: str) -> LearnedReading:
+        return self.reading
+
+
+def combined(text: str, reading: LearnedReading, rules: TriageRules) -> Urgency:
+    return classify(text, rules, _Fixed(reading)).urgency  # type: ignore[arg-type]
 
 
 def score(levels: Sequence[Urgency], accepted: Sequence[Sequence[Urgency]]) -> tuple[float, float, float]:
@@ -57,23 +64,20 @@ def main(argv: Sequence[str] = ()) -> int:
     if argv:                                   # python -m triage.tuning 4.0: try another regularisation
         learned.LEVEL_C = float(argv[0])
     examples = load_corpus()
-    readings = [r if _enough_to_read(normalise(e.text), base.min_chars) else None
-                for r, e in zip(cross_readings(examples), examples)]
-    rule_levels = [classify(e.text, rules).urgency for e in examples]
+    readings = cross_readings(examples)
     tuned: list[Item] = load_items(PROJECT_ROOT / "eval" / "triage.yaml")
-    model = train(examples)
-    tuned_readings = [r if _enough_to_read(normalise(i.text), base.min_chars) else None
-                      for r, i in zip(model.read_many([i.text for i in tuned]), tuned)]
-    tuned_rules = [classify(i.text, rules).urgency for i in tuned]
+    tuned_readings = train(examples).read_many([i.text for i in tuned])
     print(f"corpus {len(examples)} examples, {FOLDS}-fold, C={learned.LEVEL_C}; tuned set {len(tuned)} items")
-    print("emergency_at urgent_at | CV accepted under e-recall | tuned accepted under e-recall")
-    for e_at in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
-        for u_at in (0.4, 0.5, 0.6):
-            t = dataclasses.replace(base, emergency_at=e_at, urgent_at=u_at)
-            cv = score([combined(r, x, t) for r, x in zip(rule_levels, readings)], [[e.level] for e in examples])
-            tu = score([combined(r, x, t) for r, x in zip(tuned_rules, tuned_readings)], [i.ok for i in tuned])
-            print(f"{e_at:12.2f} {u_at:9.2f} | {cv[0]:11.1%} {cv[1]:5.1%} {cv[2]:8.1%} |"
-                  f" {tu[0]:14.1%} {tu[1]:5.1%} {tu[2]:8.1%}")
+    print("emergency_at urgent_at context_at | CV accepted under e-recall | tuned accepted under e-recall")
+    grid = [(e, u, base.context_emergency_at) for e in (0.25, 0.3, 0.35, 0.4, 0.5) for u in (0.5, 0.6)]
+    grid += [(base.emergency_at, base.urgent_at, c) for c in (None, 0.5, 0.65, 0.8)]
+    for e_at, u_at, c_at in grid:
+        r = dataclasses.replace(rules, learned=dataclasses.replace(base, emergency_at=e_at, urgent_at=u_at,
+                                                                  context_emergency_at=c_at))
+        cv = score([combined(e.text, x, r) for x, e in zip(readings, examples)], [[e.level] for e in examples])
+        tu = score([combined(i.text, x, r) for x, i in zip(tuned_readings, tuned)], [i.ok for i in tuned])
+        print(f"{e_at:12.2f} {u_at:9.2f} {c_at or 0:10.2f} | {cv[0]:11.1%} {cv[1]:5.1%} {cv[2]:8.1%} |"
+              f" {tu[0]:14.1%} {tu[1]:5.1%} {tu[2]:8.1%}")
     return 0
 
 

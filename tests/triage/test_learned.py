@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from nlu.normalise import normalise
 from triage import default_triage
 from triage.classify import classify
 from triage.learned import Example, load_corpus, train
@@ -89,3 +90,13 @@ def test_the_learned_departments_join_the_routes(config) -> None:  # noqa: ANN00
 def test_without_enough_examples_of_every_level_training_refuses() -> None:
     with pytest.raises(ValueError):
         train([Example("有人晕倒了", Urgency.EMERGENCY, ())] * 3)
+
+
+def test_when_the_rules_read_the_danger_out_of_the_present_the_model_needs_more_to_call_an_emergency(config) -> None:  # noqa: ANN001
+    text = "家里老人有点糊涂了，老怕他哪天走丢了，有啥法子"
+    reading = config.model.read(normalise(text))
+    p = reading.levels[Urgency.EMERGENCY]
+    assert config.rules.learned.emergency_at <= p < config.rules.learned.context_emergency_at
+    c = classify(text, config.rules, config.model)
+    assert c.urgency is not Urgency.EMERGENCY                  # 老怕…哪天 is a worry, not a lost man
+    assert any(r.startswith("假设或担心：") for r in c.reasons)
