@@ -9,8 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from actions.slots import asked_count, latest_text
+from actions.outside_form import tells_hardship
 from actions.understanding import is_question
-from actions.wording import HUMAN_BUTTON, say
+from actions.wording import APPLY_BUTTON, HUMAN_BUTTON, say
 from nlu.textinput import InvalidText
 from policies_kb.answering import answer_question
 
@@ -31,16 +32,23 @@ class ActionAnswerPolicy(Action):
             # Inside a form, words that ask nothing ("娃上学的事" to 哪方面的困难) answer the question, even when
             # the NLU took them for a policy question: answering the policy again and again would be a loop.
             return [SlotSet(slot, text), FollowupAction(form)]
+        story = bool(not form and text and tells_hardship(text, rt.triage))
+        if story and not is_question(text):
+            # Outside a form, a resident telling what happened ("俺男人从架子上摔下来，腰坏了，家里没收入了") is
+            # asking for help, whatever the NLU thought: the application starts with that story.
+            return [FollowupAction("application_form")]
         try:
             reply = answer_question(text, rt.retriever, rt.settings.qa_threshold)
         except InvalidText:
             dispatcher.utter_message(text=say("policy_empty"))
             return []
+        # A question that also tells a hardship ("俺娘透析钱花光了，能申请救助不") is answered, with a way to apply.
+        apply = [APPLY_BUTTON] if story else []
         if not reply.answered:          # the "not sure" text already names 12345, the window and 转人工
-            dispatcher.utter_message(text=reply.answer, buttons=[HUMAN_BUTTON])
+            dispatcher.utter_message(text=reply.answer, buttons=[*apply, HUMAN_BUTTON])
             return []
         text = reply.answer
         if reply.related:               # plain suggestions: a button could only send an intent, not the question
             text += "\n" + say("policy_related", titles="；".join(r.title for r in reply.related))
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=text, buttons=apply)
         return []

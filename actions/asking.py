@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from actions.places import county_in, suggest_places
-from actions.slots import ASKED_COUNTS, latest_text
+from actions.slots import ASKED_COUNTS, EMERGENCY_PLACE_FIRST, latest_text
 from actions.wording import HUMAN_BUTTON, button, say
 
 # From the third ask on, the question is asked in other words (replies.yaml: ask_again_<slot>).
@@ -64,6 +64,11 @@ class AskSlot(Action, ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         number, event = counted(tracker, self.slot)
+        first_place = tracker.get_slot(EMERGENCY_PLACE_FIRST) if self.slot == "emergency_location" else None
+        if first_place and number < REPHRASE_FROM:      # the words matched no place: ask once more, differently
+            dispatcher.utter_message(text=say("ask_more_emergency_location", said=first_place),
+                                     buttons=place_buttons(first_place))
+            return [event]
         if number < REPHRASE_FROM:
             dispatcher.utter_message(response=f"utter_ask_{self.slot}")
             return [event]

@@ -12,7 +12,8 @@ from actions import parsing, runtime
 from actions.application_form import place_slots
 from actions.form_filling import FillingFormValidation, Values
 from actions.personal import check_answer
-from actions.places import resolve_place
+from actions.places import county_in, resolve_place
+from actions.slots import EMERGENCY_PLACE_FIRST
 from actions.understanding import Understood
 from actions.wording import say
 from cases.errors import UnknownDivision
@@ -21,6 +22,7 @@ from nlu.masking import mask_personal_data
 MAX_LOCATION = 200
 NO_PHONE = "未留"
 _NO_PHONE_WORDS = re.compile(r"没(?:有)?(?:手机|电话)|不方便留|不想留|不留")
+_DONT_KNOW = re.compile(r"不知道|不晓得|不清楚|说不清|说不上来|不认得|记不清|不记得")
 
 
 def place_is_precise(tracker: Tracker) -> bool:
@@ -78,13 +80,22 @@ class ValidateEmergencyForm(FillingFormValidation):
 
     def validate_emergency_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: dict[str, Any]) -> dict[str, Any]:
+        """Words matched to a division when possible. Words that match none and name no county ("就在俺们庄") are
+        kept and asked about once more (the case is already filed: asking costs no time); the second answer,
+        matched or not, is taken with the first, and a person reads both."""
         text = parsing.words(value)
         if not text:
             dispatcher.utter_message(text=say("emergency_place_text"))
             return {"emergency_location": None}
-        slots: dict[str, Any] = {"emergency_location": mask_personal_data(text)[:MAX_LOCATION]}
+        divisions = runtime.current().divisions
+        first = tracker.get_slot(EMERGENCY_PLACE_FIRST)
+        said = mask_personal_data(f"{first}；{text}" if first else text)[:MAX_LOCATION]
+        slots: dict[str, Any] = {"emergency_location": said, EMERGENCY_PLACE_FIRST: None}
         try:
-            slots.update(place_slots(resolve_place(runtime.current().divisions, text).code))
+            slots.update(place_slots(resolve_place(divisions, text).code))
+            return slots
         except UnknownDivision:
-            pass                     # kept as words; a person reads them
-        return slots
+            pass
+        if first is None and not _DONT_KNOW.search(text) and county_in(divisions, text) is None:
+            return {"emergency_location": None, EMERGENCY_PLACE_FIRST: said}
+        return slots                 # kept as words (and the county, when named); a person confirms by phone

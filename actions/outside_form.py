@@ -10,23 +10,38 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import parsing
+from actions import parsing, runtime
 from actions.handoff import hand_off
 from actions.slots import latest_text
-from actions.understanding import tells_a_story, wants_a_person
+from actions.understanding import is_question, tells_a_story, wants_a_person
+from triage import TriageConfig, Urgency
+from triage.classify import classify
 
 # Asking for assistance in so many words, or telling a hardship.
 ASKS_FOR_HELP = re.compile(r"救助|救济|补助|低保|帮扶|求助|济时救|帮帮(?:我|俺|忙)|救救")
 HARDSHIP = re.compile(r"困难|过不下去|揭不开锅|没钱|拿不出|凑不齐|交不起|住院|病|灾|着火|烧了|失业|没收入|没活干|孤老|"
                       r"残疾|瘫|断顿|没饭吃|欠债|借遍|塌|淹|冲了|冲走|泡了|砸|摔|伤|没了|走了|欠薪|没发工资")
-REPLIES = {"greet": "utter_greet", "out_of_scope": "utter_out_of_scope"}
+REPLIES = {"greet": "utter_greet", "out_of_scope": "utter_out_of_scope", "chitchat": "utter_chitchat"}
 DEFAULT_REPLY = "utter_how_can_i_help"
 
 
-def wants_help(text: str) -> bool:
-    """'俺家日子过不下去了，能帮帮俺不' yes; '申请护照咋办' no."""
+def tells_hardship(text: str, triage: TriageConfig | None = None) -> bool:
+    """A story of trouble: a hardship word, or one that triage reads as urgent or an emergency (a story told in words
+    no list foresaw: "俺爹夜来在地里晕倒了，到现在还迷迷糊糊的"; for a question, the rules alone)."""
     t = parsing.normalise(text)
-    return bool(ASKS_FOR_HELP.search(t)) or (tells_a_story(t) and bool(HARDSHIP.search(t)))
+    if not tells_a_story(t):
+        return False
+    if HARDSHIP.search(t):
+        return True
+    if triage is None:
+        return False
+    model = None if is_question(t) else triage.model     # the model reads stories; questions are left to the rules
+    return classify(t, triage.rules, model).urgency is not Urgency.NORMAL
+
+
+def wants_help(text: str, triage: TriageConfig | None = None) -> bool:
+    """'俺家日子过不下去了，能帮帮俺不' yes; '申请护照咋办' no."""
+    return bool(ASKS_FOR_HELP.search(parsing.normalise(text))) or tells_hardship(text, triage)
 
 
 async def route_free_text(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
@@ -36,13 +51,14 @@ async def route_free_text(dispatcher: CollectingDispatcher, tracker: Tracker) ->
         return None
     if wants_a_person(text):
         return await hand_off(dispatcher, tracker, "requested", "handoff")
-    if wants_help(text):
+    if not (tracker.active_loop or {}).get("name") and wants_help(text, runtime.current().triage):
         return [FollowupAction("application_form")]
     return None
 
 
 class ActionOutsideForm(Action):
-    """For greet, out_of_scope and inform outside a form: route by the words, else the intent's usual reply."""
+    """For greet, chitchat, out_of_scope and inform outside a form: route by the words, else the intent's usual
+    reply."""
 
     def name(self) -> str:
         return "action_outside_form"

@@ -22,6 +22,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import zhconv
+
 from cases.divisions import Division, Divisions
 from cases.errors import UnknownDivision
 
@@ -56,7 +58,8 @@ class _Mention:
 
 
 def _normalise(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+    """Full-width and traditional forms as the divisions file writes them: '兗州區大安鎮' → '兖州区大安镇'."""
+    return zhconv.convert(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")), "zh-cn")
 
 
 def _core(text: str) -> str:

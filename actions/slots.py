@@ -11,7 +11,10 @@ APPLICATION_SLOTS = (
 )
 # The emergency case (filed at once) that the resumed application completes instead of filing a second case.
 COMPLETING_CASE = "completing_case"
-EMERGENCY_SLOTS = ("emergency_situation", "emergency_phone", "emergency_location", "emergency_case_number")
+EMERGENCY_SLOTS = ("emergency_situation", "emergency_phone", "emergency_location", "emergency_place_first",
+                   "emergency_case_number")
+# The resident's first words for the emergency's place when they matched no division (asked once more, kept).
+EMERGENCY_PLACE_FIRST = "emergency_place_first"
 STATUS_SLOTS = ("status_case_number", "status_phone_last4")
 PLACE_SLOTS = ("location_code", "location_label")
 # How many times each question of the current form was asked: {"location_code": 2, …} (actions/asking.py).

@@ -34,7 +34,7 @@ REQUIRED: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
     "submitted": "case_number", "promise_emergency": "due", "promise_urgent": "due", "promise_normal": "due",
     "submitted_tail": "", "store_down": "", "emergency_start": "safety", "emergency_default_safety": "",
     "emergency_submitted": "case_number due phone", "emergency_store_down": "",
-    "emergency_place_text": "", "status_found": "case_number label last_step deadline",
+    "emergency_place_text": "", "ask_more_emergency_location": "said", "status_found": "case_number label last_step deadline",
     "status_due": "due rule", "status_overdue": "due", "status_closed": "", "status_not_found": "",
     "status_bad_number": "", "status_bad_last4": "", "status_store_down": "", "handoff": "wait",
     "handoff_fallback": "wait", "handoff_down": "", "cancelled": "", "rephrase": "", "policy_related": "titles",
@@ -91,3 +91,4 @@ def button(title: str, payload: str) -> dict[str, str]:
 
 
 HUMAN_BUTTON = button("转人工", "/request_human")
+APPLY_BUTTON = button("申请救助", "/apply_help")

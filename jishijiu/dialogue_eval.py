@@ -167,6 +167,16 @@ def play(stack: LiveStack, d: Dialogue, run_id: str) -> Transcript:
             continue
         slot = stack.asking(sender)
         if slot is None:
+            # No question asked. A resident who has only greeted ("你好"), been asked nothing and filed nothing goes
+            # on to say what is wrong: the `situation` answer, each try once; otherwise the dialogue is over.
+            story = d.answers.get("situation")
+            tries = [story] if isinstance(story, str) else (story or [])
+            only_greeted = t.case_number is None and sum(used.values()) == used["situation"]
+            if only_greeted and used["situation"] < len(tries):
+                answer = tries[used["situation"]]
+                used["situation"] += 1
+                send(answer)
+                continue
             break
         tries = d.answers.get(slot)
         if tries is None:

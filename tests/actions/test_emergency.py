@@ -73,9 +73,26 @@ async def test_the_emergency_form_checks_the_phone_and_keeps_any_place_in_words(
     events, replies = await run(executor, "validate_emergency_form", candidates={"emergency_phone": "我没手机"},
                                 active_loop="emergency_form")
     assert slots_set(events)["emergency_phone"] == "未留" and replies == []      # a person finds them by the place
+    # words that match no place and name no county are kept and asked about once more ...
     events, _ = await run(executor, "validate_emergency_form", candidates={"emergency_location": "村东头大桥下面"},
                           active_loop="emergency_form")
-    assert slots_set(events)["emergency_location"] == "村东头大桥下面" and "location_code" not in slots_set(events)
+    assert slots_set(events)["emergency_location"] is None and "location_code" not in slots_set(events)
+    assert slots_set(events)["emergency_place_first"] == "村东头大桥下面"
+    events, replies = await run(executor, "action_ask_emergency_location", slots={"emergency_place_first": "村东头大桥下面"},
+                                active_loop="emergency_form")
+    assert "村东头大桥下面" in replies[0] and "哪个乡镇" in replies[0]
+    # ... and the second answer is taken with them, matched to a township when it names one
+    events, _ = await run(executor, "validate_emergency_form", candidates={"emergency_location": "鱼台张黄镇"},
+                          slots={"emergency_place_first": "村东头大桥下面"}, active_loop="emergency_form")
+    assert slots_set(events)["emergency_location"] == "村东头大桥下面；鱼台张黄镇"
+    assert slots_set(events)["location_code"] == "370827104" and slots_set(events)["emergency_place_first"] is None
+    # or kept as words when it still names nothing: a person confirms by phone, the bot does not ask a third time
+    events, _ = await run(executor, "validate_emergency_form", candidates={"emergency_location": "不知道叫啥"},
+                          slots={"emergency_place_first": "村东头大桥下面"}, active_loop="emergency_form")
+    assert slots_set(events)["emergency_location"] == "村东头大桥下面；不知道叫啥"
+    events, _ = await run(executor, "validate_emergency_form", candidates={"emergency_location": "说不清，就在大桥底下"},
+                          active_loop="emergency_form")
+    assert slots_set(events)["emergency_location"] == "说不清，就在大桥底下"      # "I can't say" is not asked again
     events, _ = await run(executor, "validate_emergency_form", candidates={"emergency_location": "邹城市 菜市场门口"},
                           active_loop="emergency_form")
     assert slots_set(events)["location_code"] == "370883"

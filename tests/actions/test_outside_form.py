@@ -23,6 +23,33 @@ def test_other_things_are_not_a_request_for_help(text: str) -> None:
     assert not wants_help(text)
 
 
+def test_a_story_in_words_no_list_foresaw_asks_for_help_when_triage_reads_trouble() -> None:
+    from triage import default_triage
+    story = "俺爹夜来在地里晕倒了，到现在还迷迷糊糊的"
+    assert not wants_help(story)                         # no hardship word the list knows ...
+    assert wants_help(story, default_triage())           # ... but triage reads it as trouble
+    assert not wants_help("今天天气咋样，俺想出去转转", default_triage())   # a question is not a story
+
+
+async def test_a_story_outside_a_form_starts_the_application_whatever_the_nlu_thought(executor,
+                                                                                      action_runtime) -> None:
+    story = "俺男人去年干活从架子上摔下来，腰坏了干不了活，家里没收入了"
+    events, replies = await run(executor, "action_answer_policy", text=story, intent="ask_policy")
+    assert events == [{"event": "followup", "timestamp": None, "name": "application_form"}] and replies == []
+    events, replies = await run(executor, "action_outside_form", text=story, intent="chitchat")
+    assert events[0]["name"] == "application_form"
+
+
+async def test_a_question_that_tells_a_hardship_is_answered_with_a_way_to_apply(executor, action_runtime) -> None:
+    from tests.actions.calls import action_call
+    result = await executor.run(action_call("action_answer_policy", intent="ask_policy",
+                                            text="俺娘尿毒症透析，家里钱都花光了，能申请临时救助不？"))
+    assert result.events == [] and result.responses
+    assert {"title": "申请救助", "payload": "/apply_help"} in result.responses[0]["buttons"]
+    plain = await executor.run(action_call("action_answer_policy", intent="ask_policy", text="低保一个月能领多少钱？"))
+    assert not any(b["payload"] == "/apply_help" for b in plain.responses[0].get("buttons") or [])
+
+
 def test_asking_for_a_person() -> None:
     assert wants_a_person("俺不会弄这个，恁给俺找个真人说话中不？")
     assert not wants_a_person("俺家五口人")

@@ -30,6 +30,7 @@ def shipped() -> Divisions:
     ("嘉祥经开区", "370829400"),
     ("黄屯", "370871005"),                         # 济宁高新区's sub-district
     ("曲阜市尼山鎮", "370881105"),                  # traditional characters
+    ("兗州區大安鎮", "370812101"),                  # traditional characters in the county too
     ("微山岛", "370826111"),
     ("金乡街道", "370828001"),
     ("金乡", "370828"),                            # the county, not 金乡街道

@@ -28,6 +28,16 @@ def replies(live: LiveStack, user: str, text: str) -> list[dict]:
     return live.say(user, text)
 
 
+def test_after_a_greeting_a_story_in_ones_own_words_starts_the_application(live) -> None:
+    user = new_user()
+    greeting = live.say_text(user, "你好")
+    assert "直接说遇到的事" in greeting and requested(live, user) is None
+    story = "俺男人去年干活从架子上摔下来，腰坏了干不了活，家里没收入了"      # no 申请, no 救助
+    live.say_text(user, story)
+    assert requested(live, user) not in (None, "situation")
+    assert slots(live, user)["situation"] == story
+
+
 def test_the_opening_story_is_not_asked_again(live) -> None:
     user = new_user()
     first = live.say_text(user, OPENING)
@@ -99,7 +109,9 @@ def test_an_unplaced_emergency_is_one_case_with_a_two_hour_clock_and_one_handoff
     assert number and "2小时" in first and "120" in first, first        # filed at once
     live.say_text(user, phone)
     if requested(live, user) == "emergency_location":
-        final = live.say_text(user, "就在村口大桥这边")
+        again = live.say_text(user, "就在村口大桥这边")
+        assert "就在村口大桥这边" in again and "哪个乡镇" in again, again     # asked once more, in other words
+        final = live.say_text(user, "不知道")
         assert number.group(0) in final, final
     with sessions(pg_engine)() as session:
         cases = list(session.scalars(select(Case).where(Case.channel_user_id == f"webchat:{user}")))
