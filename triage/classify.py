@@ -110,6 +110,14 @@ def _safe_note(text: str, rules: TriageRules) -> str | None:
     return f"{s.label}：{m.group()}" if m else None
 
 
+def _care_note(text: str, rules: TriageRules) -> str | None:
+    c = rules.under_care
+    if c is None or c.blockers.regex.search(text):
+        return None
+    m = c.markers.regex.search(text)
+    return f"{c.label}：{m.group()}" if m else None
+
+
 def _combination(options: list[list[_Piece]], within: int | None) -> tuple[_Piece, ...] | None:
     """One piece per part, all inside a span of `within` characters (any span when None)."""
     if within is None:
@@ -154,7 +162,8 @@ def _match(cue: Cue, text: str, clauses: list[tuple[int, int]], rules: TriageRul
     notes = []
     if cue.past_lowers and (note := _past_note(combo, text, rules)):
         notes.append(note)
-    if cue.safe_lowers and (note := _safe_note(text, rules)):
+    # safe now and under care both say "not in danger this moment": together they lower one level, not two
+    if cue.safe_lowers and (note := _safe_note(text, rules)) or cue.care_lowers and (note := _care_note(text, rules)):
         notes.append(note)
     level = list(Urgency)[max(cue.level.rank - len(notes), 0)]
     return _Hit(cue, level, combo, "；".join(notes) or None), None

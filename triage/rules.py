@@ -99,6 +99,16 @@ class SafeNowSpec(_Spec):
     markers: list[str] = Field(min_length=1)
 
 
+class UnderCareSpec(_Spec):
+    """Anywhere in the text, the sick or injured person is in hospital being treated ("住院", "在ICU") and nothing says
+    the care is blocked or a rescue is under way ("不给治", "先交钱才", "抢救"): cues marked `care: lower` drop one
+    level (the hospital has the medical emergency; the money is 急难, 24 hours)."""
+
+    label: str
+    markers: list[str] = Field(min_length=1)
+    blockers: list[str] = Field(min_length=1)
+
+
 class ThirdPartySpec(_Spec):
     label: str
     markers: list[str] = Field(min_length=1)
@@ -122,6 +132,7 @@ class CueSpec(_Spec):
     past: Literal["lower", "keep"] | None = None   # default: lower when the level is in past.lowers
     context: Literal["apply", "keep"] = "apply"    # keep: worry words and policy questions do not take it away
     safe: Literal["lower", "keep"] = "keep"        # lower: "people are safe now" lowers it one level
+    care: Literal["lower", "keep"] = "keep"        # lower: "in hospital, being treated" lowers it one level
 
     @model_validator(mode="after")
     def _one_shape(self) -> "CueSpec":
@@ -173,6 +184,7 @@ class RulesFile(_Spec):
     hypothetical: HypotheticalSpec | None = None
     enquiry: EnquirySpec | None = None
     safe_now: SafeNowSpec | None = None
+    under_care: UnderCareSpec | None = None
     third_party: ThirdPartySpec
     assistance: list[AssistanceKind] = Field(min_length=1)
     lexicons: dict[str, list[str]] = {}
@@ -205,6 +217,7 @@ class Cue:
     past_lowers: bool                 # a nearby past/chronic/future marker lowers this cue by one level
     context_applies: bool             # worry words and policy questions take its pieces away
     safe_lowers: bool                 # "people are safe now" lowers this cue by one level
+    care_lowers: bool                 # "in hospital, being treated" lowers this cue by one level
     departments: tuple[str, ...]
     assistance: tuple[str, ...]
     safety: tuple[str, ...]
@@ -259,6 +272,13 @@ class SafeNow:
 
 
 @dataclass(frozen=True)
+class UnderCare:
+    label: str
+    markers: Terms
+    blockers: Terms
+
+
+@dataclass(frozen=True)
 class Clarify:
     label: str
     question: str
@@ -297,6 +317,7 @@ class TriageRules:
     hypothetical: Hypothetical | None = None
     enquiry: Enquiry | None = None
     safe_now: SafeNow | None = None
+    under_care: UnderCare | None = None
 
 
 def _compile(patterns: list[str], lexicons: Mapping[str, list[str]], path: Path, field: str,
@@ -374,6 +395,7 @@ def build_rules(spec: RulesFile, path: Path) -> TriageRules:
             past_lowers=(c.past == "lower") if c.past else c.level in spec.past.lowers,
             context_applies=c.context == "apply",
             safe_lowers=c.safe == "lower",
+            care_lowers=c.care == "lower",
             departments=_check_names(c.departments, departments, path, f"{field}.departments", "部门"),
             assistance=_check_names(c.assistance, kinds, path, f"{field}.assistance", "救助方式"),
             safety=tuple(c.safety)))
@@ -421,6 +443,9 @@ def build_rules(spec: RulesFile, path: Path) -> TriageRules:
                         topics=_compile(e.topics, spec.lexicons, path, "enquiry.topics")) if (e := spec.enquiry) else None,
         safe_now=SafeNow(label=sn.label, markers=_compile(sn.markers, {}, path, "safe_now.markers"))
         if (sn := spec.safe_now) else None,
+        under_care=UnderCare(label=uc.label, markers=_compile(uc.markers, {}, path, "under_care.markers"),
+                             blockers=_compile(uc.blockers, spec.lexicons, path, "under_care.blockers"))
+        if (uc := spec.under_care) else None,
     )
 
 

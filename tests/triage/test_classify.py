@@ -86,7 +86,9 @@ def test_traditional_and_full_width_text_is_normalised(rules: TriageRules) -> No
     traditional = classify("大風把我們家的房頂吹跑了", rules)
     assert traditional.urgency is simplified.urgency is Urgency.URGENT
     assert traditional.departments == simplified.departments
-    assert classify("我兒子被車撞了在ＩＣＵ，醫院催繳費", rules).urgency is Urgency.EMERGENCY
+    wide = classify("我兒子被車撞了在ＩＣＵ，醫院催繳費", rules)
+    assert wide == classify("我儿子被车撞了在ICU，医院催缴费", rules)
+    assert wide.urgency is Urgency.URGENT and any("icu" in r for r in wide.reasons)   # ＩＣＵ read as icu
 
 
 def test_normal_enquiry_has_default_reason_and_lead_department(rules: TriageRules) -> None:
@@ -161,3 +163,13 @@ def test_a_present_mention_beats_a_past_one(rules: TriageRules) -> None:
 def test_a_mother_with_her_child_is_not_a_child_left_alone(rules: TriageRules) -> None:
     assert classify("家里就剩我和孩子了，日子难过", rules).urgency is not Urgency.EMERGENCY
     assert classify("家里就剩俩孩子了，大人都在外地", rules).urgency is Urgency.EMERGENCY
+
+
+def test_money_for_treatment_under_way_is_urgent_care_withheld_an_emergency(rules: TriageRules) -> None:
+    treated = classify("俺爹中风住进ICU了，一天好几千，家里钱不够", rules)
+    withheld = classify("俺爹中风了，医院说得先交三万押金才给做手术，家里钱不够", rules)
+    at_home = classify("俺爹中风了在家躺着，家里钱不够，不敢去医院", rules)
+    assert treated.urgency is Urgency.URGENT and any("已在医院救治" in r for r in treated.reasons)
+    assert withheld.urgency is Urgency.EMERGENCY and at_home.urgency is Urgency.EMERGENCY
+    # symptoms of danger now are never lowered by the word 医院
+    assert classify("俺娘在医院里突然喘不上气，嘴唇发紫，钱也交不上", rules).urgency is Urgency.EMERGENCY
