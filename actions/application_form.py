@@ -12,7 +12,7 @@ from actions.handoff import record
 from actions.personal import check_answer
 from actions.places import AmbiguousPlace, county_in, resolve_place
 from actions.slots import user_texts
-from actions.understanding import Understood, find_name, is_thin
+from actions.understanding import THIN_ANSWERS, Understood, find_name, is_thin
 from actions.wording import say
 from cases.application import MAX_SITUATION
 from cases.errors import InvalidName, UnknownDivision
@@ -164,7 +164,7 @@ class ValidateApplicationForm(FillingFormValidation):
                                 domain: dict[str, Any]) -> Result:
         words = parsing.words(value)
         cleaned = find_name(words, asked=True) or parsing.clean_name(words)
-        if not parsing.looks_like_name(cleaned):
+        if not parsing.looks_like_name(cleaned) or cleaned.lower() in THIN_ANSWERS:     # '嗯' is not a name
             dispatcher.utter_message(text=say("name_unclear"))
             return {"applicant_name": None}
         try:
@@ -217,6 +217,8 @@ class ValidateApplicationForm(FillingFormValidation):
 
     def validate_application_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: dict[str, Any]) -> Result:
+        if parsing.withdraws(parsing.words(value)):
+            return {"application_confirmed": False}     # withdrawn: the form ends and nothing is stored
         answer = _bool(value, dispatcher)
         if answer is False:          # 有误要改: keep every answer and take the correction, then read back again
             dispatcher.utter_message(text=say("confirm_fix"))

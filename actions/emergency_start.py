@@ -14,6 +14,8 @@ from redis.exceptions import RedisError
 from actions import parsing, runtime
 from actions.emergency_case import file_emergency
 from actions.handoff import record
+from actions.interrupts import is_emergency_trigger
+from actions.outside_form import ASKS_FOR_HELP, route_free_text
 from actions.personal import reveal_phone
 from actions.places import resolve_place
 from actions.slots import latest_text
@@ -21,6 +23,7 @@ from actions.store import STORE_DOWN, in_thread
 from actions.wording import say, when
 from cases.errors import CaseNotFound, UnknownDivision
 from cases.service import amend_contact
+from conversation.clarify import NO_DANGER_METADATA
 from nlu.masking import mask_personal_data
 from triage import Assessment, assess
 
@@ -105,6 +108,17 @@ class ActionStartEmergency(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         rt = runtime.current()
+        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        if metadata.get(NO_DANGER_METADATA) and not is_emergency_trigger(tracker):
+            # The resident has just said nobody's life is in danger and only Rasa's NLU reads an emergency:
+            # no case is filed; the words go where they point (the form in progress, the application, a person).
+            form = (tracker.active_loop or {}).get("name")
+            if form:
+                return [FollowupAction(form)]
+            routed = await route_free_text(dispatcher, tracker)
+            if routed is None:
+                dispatcher.utter_message(response="utter_how_can_i_help")
+            return routed or [FollowupAction("action_listen")]
         existing = tracker.get_slot("emergency_case_number") or tracker.get_slot("completing_case")
         if existing and reported_before(tracker) is None:     # an emergency of this session, already filed
             return await self._add_to(existing, dispatcher, tracker)
@@ -113,7 +127,8 @@ class ActionStartEmergency(Action):
         cfg = rt.triage
         assessment = assess(text or "紧急求助", rt.clock(), cfg.rules, cfg.deadline_rules, cfg.calendar, cfg.model)
         applying = (tracker.active_loop or {}).get("name") == "application_form" or \
-            bool(tracker.get_slot("situation")) or "申请" in (text or "")
+            bool(tracker.get_slot("situation")) or "申请" in (text or "") or \
+            bool(ASKS_FOR_HELP.search(parsing.normalise(text or "")))
         events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("asked_counts", None),
                                    SlotSet(RESUME_APPLICATION, True) if applying else SlotSet(RESUME_APPLICATION,
                                                                                               None),

@@ -78,6 +78,10 @@ class FillingFormValidation(FormValidationAction, ABC):
             understood = understand(text, runtime.current().divisions, requested_slot=requested,
                                     opening=requested is None)
             extra = {k: v for k, v in self.from_message(understood, tracker, requested).items() if k in required}
+            if understood.correction and extra and requested not in extra:
+                # '电话写错了，最后一位是9…' at the household question corrects the phone; it does not answer
+                # the question asked ('一位' is not a household of one): that question is asked again
+                candidates.pop(requested, None)
         candidates.update(extra)
         events: list[EventType] = []
         for slot, value in candidates.items():

@@ -18,7 +18,7 @@ from triage import TriageConfig, Urgency
 from triage.classify import classify
 
 # Asking for assistance in so many words, or telling a hardship.
-ASKS_FOR_HELP = re.compile(r"救助|救济|补助|低保|帮扶|求助|济时救|帮帮(?:我|俺|忙)|救救")
+ASKS_FOR_HELP = re.compile(r"救助|救济|补助|低保|帮扶|求助|济时救|帮帮(?:我|俺|忙)|救救|给点帮助|帮俺一把|帮我一把")
 HARDSHIP = re.compile(r"困难|过不下去|揭不开锅|没钱|拿不出|凑不齐|交不起|住院|病|灾|着火|烧了|失业|没收入|没活干|孤老|"
                       r"残疾|瘫|断顿|没饭吃|欠债|借遍|塌|淹|冲了|冲走|泡了|砸|摔|伤|没了|走了|欠薪|没发工资")
 REPLIES = {"greet": "utter_greet", "out_of_scope": "utter_out_of_scope", "chitchat": "utter_chitchat"}

@@ -21,7 +21,8 @@ _KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("受灾", ("灾", "火", "洪", "水淹", "地震", "冰雹", "台风", "暴雨", "倒塌", "塌了")),
     ("住房", ("房", "住", "租", "无家可归", "没地方住")),
     ("就业", ("工作", "失业", "就业", "下岗", "找活", "工资", "打工", "没活干")),
-    ("生活", ("生活", "吃饭", "低保", "没钱", "收入", "吃不上", "揭不开锅", "特困", "养老")),
+    ("生活", ("生活", "吃饭", "低保", "没钱", "收入", "吃不上", "揭不开锅", "特困", "养老", "过日子", "日子难", "吃穿",
+             "紧巴", "穷")),
     ("其他", ("其他", "其它", "别的", "不好说")),
 )
 _OTHER_WORDS = ("替", "代", "帮他", "帮她", "家人", "别人", "他人", "亲戚", "邻居", "父亲", "母亲", "爸", "妈", "爹", "娘",
@@ -29,6 +30,7 @@ _OTHER_WORDS = ("替", "代", "帮他", "帮她", "家人", "别人", "他人", 
                 "男人", "爱人", "对象", "老公", "婆婆", "公公", "岳父", "岳母", "丈母娘", "老丈人", "哥", "姐", "弟",
                 "妹", "叔", "婶", "舅", "姨", "姑", "朋友", "同事", "老人", "other")
 _SELF_WORDS = ("本人", "自己", "自个", "我", "俺", "self")
+_STRONG_SELF_WORDS = ("本人", "自己", "自个")
 _NAME_LEAD = re.compile(r"^(?:(?:我|他|她|俺|申请人|本人|老人|孩子)(?:的)?)?(?:名字|姓名)?(?:叫|是|为)?[:：\s]*")
 _NAME_TAIL = re.compile(r"[。.！!，,、~～\s吧呀啊呢哈]+$")
 
@@ -88,6 +90,15 @@ def yes_no(text: str) -> bool | None:
     if len(t) <= 8 and t.startswith(_YES_START) and not any(q in t for q in ("吗", "?", "？", "不是", "是不是", "么")):
         return True
     return None
+
+
+_WITHDRAW = re.compile(r"不(想|要|用|再)?申请了|不申请|先别(交|提交|申请|报|弄)|别(交|提交)了|不(交|提交|办|弄|报)了|"
+                       r"撤回|取消申请|算了吧|再商量|商量商量|回头再(说|申请|弄)")
+
+
+def withdraws(text: str) -> bool:
+    """'先别交了，俺不申请了，俺再跟孩子们商量商量' → True: at the read-back, the resident withdraws the application."""
+    return bool(_WITHDRAW.search(normalise(text)))
 
 
 def find_id_token(text: str) -> str | None:
@@ -154,6 +165,11 @@ def listed_members(text: str) -> int | None:
 def household_size(text: str) -> int | None:
     """'四口人' → 4, '3个人' → 3, '就俺一个' → 1, '5' → 5, '俺两口子加俩娃' → 4; None when no count is found."""
     t = normalise(text)
+    said_first = re.match(r"^(?:一共|总共|共|俺家|我家|家里)?(仨|俩|两|\d{1,2}|[一二三四五六七八九十]{1,3})(?:口|个)?人", t)
+    if said_first:                          # '仨人 俺 俺闺女 俺婆婆': the total first, then who they are
+        value = {"俩": 2, "两": 2, "仨": 3}.get(said_first.group(1)) or cn_number(said_first.group(1))
+        if value:
+            return value
     if not re.search(r"\d+\s*口人|[一二两三四五六七八九十]+口人", t):
         members = listed_members(t)
         if members is not None:
@@ -190,7 +206,11 @@ def applies_for(text: str) -> str | None:
     t = normalise(text).replace("帮我", "我").replace("给我", "我").replace("为我", "我")
     if t in ("self", "other"):
         return t
-    if any(w in t for w in _OTHER_WORDS):
+    first = min((t.find(w) for w in _OTHER_WORDS if w in t), default=None)
+    own = min((t.find(w) for w in _STRONG_SELF_WORDS if w in t), default=None)
+    if own is not None and (first is None or own < first):
+        return "self"                        # '俺自己申请，俺是孩子他爹': said first, for oneself
+    if first is not None:
         return "other"
     if any(w in t for w in _SELF_WORDS):
         return "self"

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from conversation.clarify import PendingClarifications, question_reply, says_danger
+from conversation.clarify import NO_DANGER_METADATA, PendingClarifications, question_reply, says_danger
 from conversation.fallback import fallback_replies
 from conversation.rasa_client import BotReply, ConversationState, RasaClient, UpstreamUnavailable
 from conversation.vault import PersonalDataVault
@@ -80,8 +80,12 @@ class ChatService:
         inbound = await self._record(sender, channel, masked)
         waiting = await self._pending.take(sender) if self._pending else None
         message = masked
+        declined = False
         if waiting is not None:                 # the answer to "现在有没有人有生命危险？"
             danger = says_danger(masked)
+            if danger is False:
+                declined = True
+                await self._pending.remember_no(sender)
             message = waiting if danger is False and len(masked) <= 12 else f"{waiting}，{masked}"
             assessment = await self._assess(message, now)
             by_rules = assessment.urgency.value == "emergency" and not assessment.learned_raised
@@ -96,8 +100,11 @@ class ChatService:
             # urgency is triaged again at filing, with the classifier, so nothing is under-triaged meanwhile.
             unsure = emergency and assessment.learned_raised
             answer_only = unsure and loop is not None and len(_CJK.findall(masked)) <= FORM_ANSWER_MAX_CJK
+            # The resident said a moment ago that nobody's life is in danger: what only the classifier finds
+            # alarming goes on as an ordinary message (asking again at every message would be a loop).
+            declined = unsure and self._pending is not None and await self._pending.said_no(sender)
             question = assessment.clarify if loop is None else None
-            if unsure and not answer_only and loop != EMERGENCY_FORM:
+            if unsure and not answer_only and loop != EMERGENCY_FORM and not declined:
                 question = self._triage.rules.clarify.question if self._triage.rules.clarify else None
             if question and self._pending and await self._pending.put(sender, masked):
                 await self._mark(inbound, "answered")
@@ -105,10 +112,11 @@ class ChatService:
             # An emergency already filed in this session has its 2-hour clock: more alarming words inside a form
             # answer the form (they are recorded and go to the same case), they do not file another one.
             already = state.emergency_case is not None and loop is not None
-            if emergency and loop != EMERGENCY_FORM and not answer_only and not already:
+            if emergency and loop != EMERGENCY_FORM and not answer_only and not already and not declined:
                 message = emergency_trigger(masked)
         try:
-            replies = await self._rasa.send(sender, message, {**metadata, "channel": channel})
+            replies = await self._rasa.send(sender, message,
+                                            {**metadata, "channel": channel, NO_DANGER_METADATA: declined})
         except UpstreamUnavailable as exc:
             log.warning("rasa unavailable (%s): answering from the knowledge base", exc)
             await self._mark(inbound, "fallback")

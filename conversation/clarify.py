@@ -14,6 +14,9 @@ from nlu.normalise import normalise
 
 log = logging.getLogger(__name__)
 PENDING_TTL_SECONDS = 15 * 60
+# Set by the gateway (never taken from a channel) on a message sent after the resident said nobody is in danger:
+# an emergency only Rasa's NLU reads in it does not file a case (actions/emergency_start.py).
+NO_DANGER_METADATA = "resident_said_no_danger"
 YES_PAYLOAD = "有人有生命危险"
 NO_PAYLOAD = "没有生命危险"
 BUTTONS = (Button("有，有生命危险", YES_PAYLOAD), Button("没有生命危险", NO_PAYLOAD))
@@ -53,6 +56,24 @@ class PendingClarifications:
             return True
         except RedisError as exc:
             log.warning("clarification not kept (redis: %s): answering directly", exc.__class__.__name__)
+            return False
+
+    @staticmethod
+    def _no_key(sender: str) -> str:
+        return "jsj:clarify-no:" + hashlib.sha256(sender.encode()).hexdigest()
+
+    async def remember_no(self, sender: str) -> None:
+        """The resident said nobody's life is in danger: words only the classifier finds alarming are not asked
+        about again for a while (asking again at every message would be a loop)."""
+        try:
+            await self._redis.set(self._no_key(sender), "1", ex=self._ttl * 2)
+        except RedisError:
+            pass
+
+    async def said_no(self, sender: str) -> bool:
+        try:
+            return bool(await self._redis.exists(self._no_key(sender)))
+        except RedisError:
             return False
 
     async def take(self, sender: str) -> str | None:

@@ -142,6 +142,15 @@ async def test_names_are_cleaned_and_checked(executor, action_runtime) -> None:
     assert slots_set(events)["applicant_name"] is None and "姓名" in replies[0]
     events, replies = await _validate(executor, "applicant_name", "我要申请救助")
     assert slots_set(events)["applicant_name"] is None and "姓名" in replies[0]
+    events, replies = await _validate(executor, "applicant_name", "嗯")            # a thin answer, not a name
+    assert slots_set(events)["applicant_name"] is None and "姓名" in replies[0]
+
+
+async def test_withdrawing_at_the_read_back_ends_the_form_and_files_nothing(executor, action_runtime) -> None:
+    events, _ = await _validate(executor, "application_confirmed", "先别交了，俺不申请了，俺再跟孩子们商量商量")
+    assert slots_set(events)["application_confirmed"] is False
+    events, replies = await _validate(executor, "application_confirmed", "有误要改")
+    assert slots_set(events)["application_confirmed"] is None        # a correction keeps the form open
 
 
 async def test_the_gateways_emergency_trigger_makes_the_form_step_aside(executor, action_runtime) -> None:

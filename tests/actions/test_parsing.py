@@ -16,9 +16,24 @@ def test_yes_no(text: str, expected: bool | None) -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [("本人申请", "self"), ("我自己", "self"), ("帮我申请", "self"),
                                                  ("替别人申请", "other"), ("帮我妈申请", "other"),
-                                                 ("给邻居大爷申请", "other"), ("不知道", None)])
+                                                 ("给邻居大爷申请", "other"), ("不知道", None),
+                                                 ("俺自己申請，俺是孩子他爹", "self"), ("俺自己，孩子才八岁", "self"),
+                                                 ("替俺娘申请，她自己不会弄", "other")])
 def test_applies_for(text: str, expected: str | None) -> None:
     assert parsing.applies_for(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("仨人 俺 俺闺女 俺婆婆", 3), ("俺、俺男人、俩孩子，还有俺婆婆", 5),
+                                                 ("俺两口子加俩娃", 4), ("一共五口人", 5), ("就俺一个", 1)])
+def test_household_said_as_a_total_or_as_a_list(text: str, expected: int) -> None:
+    assert parsing.household_size(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("先别交了，俺不申请了，俺再跟孩子们商量商量", True), ("算了吧，不弄了", True),
+                                                 ("对，提交吧", False), ("有误要改", False), ("电话不对", False)])
+def test_withdrawing_at_the_read_back(text: str, expected: bool) -> None:
+    assert parsing.withdraws(text) is expected
+    assert parsing.difficulty_kind("就是过日子难 吃穿都紧巴") == "生活"
 
 
 def test_tokens_are_found_and_clear_numbers_are_not_tokens() -> None:

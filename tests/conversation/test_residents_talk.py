@@ -132,6 +132,16 @@ def test_a_message_too_thin_to_judge_gets_one_question(live) -> None:
     assert "120" in follow and CASE_NUMBER.search(follow), follow
 
 
+def test_after_no_danger_the_question_is_not_asked_again(live) -> None:
+    user = new_user()
+    worry = "房子裂了大缝，下雨往屋里灌水，怕塌了"        # only the classifier reads an emergency here
+    assert live.say(user, worry)[0]["text"] == "现在有没有人有生命危险？"
+    live.say_text(user, "没有")
+    again = live.say(user, worry)
+    assert all(r["text"] != "现在有没有人有生命危险？" for r in again), again
+    assert not CASE_NUMBER.search("\n".join(r["text"] for r in again))   # and no emergency filed on it either
+
+
 def test_the_emergency_form_takes_a_place_and_a_phone_in_one_message(live, pg_engine, cipher) -> None:
     user, phone = new_user(), phone_number()
     live.say_text(user, "快来人，邻居家着火了，老人还在里面")
