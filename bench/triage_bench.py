@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
+    started = time.perf_counter()
     examples = load_corpus()
+    loaded = time.perf_counter() - started
     started = time.perf_counter()
     model = train(examples)
     trained = time.perf_counter() - started
@@ -36,6 +38,7 @@ def main() -> None:
     p99 = timings[int(len(timings) * 0.99) - 1]
     print("| measure | value |\n| --- | --- |")
     print(f"| corpus | {len(examples)} situations |")
+    print(f"| reading and validating the corpus (once per process) | {loaded:.2f} s |")
     print(f"| training the classifier (once per process) | {trained:.2f} s |")
     print(f"| classify() p50 ({len(timings)} calls, rules + classifier) | {statistics.median(timings):.2f} ms |")
     print(f"| classify() p99 | {p99:.2f} ms |")
