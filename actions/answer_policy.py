@@ -37,18 +37,24 @@ class ActionAnswerPolicy(Action):
             # Outside a form, a resident telling what happened ("俺男人从架子上摔下来，腰坏了，家里没收入了") is
             # asking for help, whatever the NLU thought: the application starts with that story.
             return [FollowupAction("application_form")]
-        try:
-            reply = answer_question(text, rt.retriever, rt.settings.qa_threshold)
-        except InvalidText:
-            dispatcher.utter_message(text=say("policy_empty"))
-            return []
         # A question that also tells a hardship ("俺娘透析钱花光了，能申请救助不") is answered, with a way to apply.
-        apply = [APPLY_BUTTON] if story else []
-        if not reply.answered:          # the "not sure" text already names 12345, the window and 转人工
-            dispatcher.utter_message(text=reply.answer, buttons=[*apply, HUMAN_BUTTON])
-            return []
-        text = reply.answer
-        if reply.related:               # plain suggestions: a button could only send an intent, not the question
-            text += "\n" + say("policy_related", titles="；".join(r.title for r in reply.related))
-        dispatcher.utter_message(text=text, buttons=apply)
+        answer_policy(dispatcher, text, apply=story)
         return []
+
+
+def answer_policy(dispatcher: CollectingDispatcher, text: str | None, *, apply: bool = False) -> None:
+    """The knowledge base's cited answer to `text` (or its honest "not sure" with 12345 and 转人工)."""
+    rt = runtime.current()
+    try:
+        reply = answer_question(text or "", rt.retriever, rt.settings.qa_threshold)
+    except InvalidText:
+        dispatcher.utter_message(text=say("policy_empty"))
+        return
+    buttons = [APPLY_BUTTON] if apply else []
+    if not reply.answered:              # the "not sure" text already names 12345, the window and 转人工
+        dispatcher.utter_message(text=reply.answer, buttons=[*buttons, HUMAN_BUTTON])
+        return
+    answer = reply.answer
+    if reply.related:                   # plain suggestions: a button could only send an intent, not the question
+        answer += "\n" + say("policy_related", titles="；".join(r.title for r in reply.related))
+    dispatcher.utter_message(text=answer, buttons=buttons)

@@ -74,16 +74,22 @@ class FillingFormValidation(FormValidationAction, ABC):
         candidates: Values = dict(tracker.slots_to_validate())
         text = latest_text(tracker)
         extra: Values = {}
+        unanswered: str | None = None
         if text and message_is_new(tracker, self.form_name()) and latest_intent(tracker) not in NOT_ANSWERS:
             understood = understand(text, runtime.current().divisions, requested_slot=requested,
                                     opening=requested is None)
             extra = {k: v for k, v in self.from_message(understood, tracker, requested).items() if k in required}
-            if understood.correction and extra and requested not in extra:
+            if understood.correction and extra and requested and requested not in extra:
                 # '电话写错了，最后一位是9…' at the household question corrects the phone; it does not answer
-                # the question asked ('一位' is not a household of one): that question is asked again
+                # the question asked ('一位' is not a household of one): Rasa's from_text mapping already put the
+                # words in that slot, so it is emptied and asked again
                 candidates.pop(requested, None)
+                unanswered = requested
         candidates.update(extra)
         events: list[EventType] = []
+        if unanswered:
+            tracker.slots[unanswered] = None
+            events.append(SlotSet(unanswered, None))
         for slot, value in candidates.items():
             if slot not in required:
                 continue

@@ -15,7 +15,7 @@ from actions.slots import APPLICATION_SLOTS, COMPLETING_CASE, channel_of, reset_
 from actions.store import STORE_DOWN, in_thread
 from actions.wording import say, when
 from cases.application import Applicant, Application
-from cases.errors import CaseNotFound, InvalidInput
+from cases.errors import CaseNotFound, InvalidInput, UnknownDivision
 from cases.identity import IdNumber, PhoneNumber, parse_name
 from cases.service import complete_application, submit_case
 from jishijiu.intake import case_triage
@@ -93,6 +93,14 @@ class ActionSubmitApplication(Action):
             number = await in_thread(submit_case, rt.session_factory, application,
                                      case_triage(assessment, now, cfg), now, cipher=rt.cipher,
                                      divisions=rt.divisions)
+        except UnknownDivision:
+            # the place is not a division (it should never get here; if it does, the place is asked again rather
+            # than the submission failing at every 确认提交)
+            log.error("application with an unknown division: the place is asked again")
+            dispatcher.utter_message(text=say("place_again"))
+            return [SlotSet("location_code", None), SlotSet("location_label", None),
+                    SlotSet("application_confirmed", None), ActiveLoop("application_form"),
+                    SlotSet("requested_slot", "location_code")]
         except (*STORE_DOWN, InvalidInput, CaseNotFound) as exc:
             log.error("application not stored for a conversation: %s", exc.__class__.__name__)
             dispatcher.utter_message(text=say("store_down"))

@@ -30,7 +30,7 @@ REQUIRED: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
     "place_unknown": "place", "place_ambiguous": "reason", "household_unclear": "", "household_range": "",
     "difficulty_unclear": "",
     "confirm_summary": "applies name id_number phone place household kind situation",
-    "consent_refused": "", "on_behalf_refused": "", "not_confirmed": "", "details_expired": "",
+    "consent_refused": "", "on_behalf_refused": "", "not_confirmed": "", "place_again": "", "details_expired": "",
     "submitted": "case_number", "promise_emergency": "due", "promise_urgent": "due", "promise_normal": "due",
     "submitted_tail": "", "store_down": "", "emergency_start": "safety", "emergency_default_safety": "",
     "emergency_submitted": "case_number due phone", "emergency_store_down": "",

@@ -71,3 +71,15 @@ async def test_cancel_forgets_everything_and_purges_the_vault(executor, action_r
     assert slots_set(events) == {"requested_slot": None, "situation": None, "consent": None,
                                  "applicant_name": None, "id_number": None}
     assert await vault.reveal(SENDER, token) is None
+
+
+async def test_inside_a_form_a_question_the_nlu_took_for_cancel_is_answered_and_keeps_the_answers(
+        executor, action_runtime, vault) -> None:
+    token = await vault.mask(SENDER, ID_NUMBER)
+    slots = {"situation": "生病", "consent": True, "applicant_name": "张三", "id_number": token,
+             "requested_slot": "phone"}
+    events, replies = await run(executor, "action_cancel_application", text="问一下，申请了这个还能再申请低保不？能一块办不？",
+                                intent="cancel", slots=slots, active_loop="application_form")
+    assert events == [{"event": "followup", "timestamp": None, "name": "application_form"}]
+    assert replies and "没有保存" not in replies[0]                       # answered, nothing forgotten
+    assert await vault.reveal(SENDER, token) == ID_NUMBER

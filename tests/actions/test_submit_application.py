@@ -98,3 +98,14 @@ async def test_a_database_that_is_down_stores_nothing_and_keeps_the_answers(exec
     assert slots_set(events) == {"application_confirmed": None, "requested_slot": "application_confirmed"}
     assert await vault.reveal(SENDER, slots["id_number"]) == ID_NUMBER           # kept for the retry
     assert _count(session_factory, Case) == _count(session_factory, CaseEvent) == 0
+
+
+async def test_a_place_that_is_no_division_is_asked_again_not_retried_forever(executor, action_runtime, vault,
+                                                                             session_factory) -> None:
+    # what Rasa's from_text mapping left in the slot when a correction was said at the place question
+    slots = await _answers(vault, location_code="身份证号刚才输错了", location_label=None)
+    events, replies = await run(executor, "action_submit_application", slots=slots)
+    assert "哪个县" in replies[0] and "系统" not in replies[0]
+    assert slots_set(events)["requested_slot"] == "location_code" and slots_set(events)["location_code"] is None
+    assert loop_events(events) == ["application_form"]
+    assert _count(session_factory, Case) == 0
