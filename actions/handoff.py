@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime
+from actions import parsing, runtime
 from actions.personal import forget_numbers
 from actions.slots import channel_of, forget_everything, latest_text
 from actions.store import STORE_DOWN, in_thread
@@ -71,7 +71,7 @@ class ActionHandoff(Action):
         form = (tracker.active_loop or {}).get("name")
         slot = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
-        if form and slot and text and not wants_a_person(text):
+        if form and slot and text and not parsing.is_payload(text) and not wants_a_person(text):
             # Read as 'a person' by the NLU but no person is asked for ("俺跟娃俩人" to 家里几口人): it answers the
             # question; the form checks it (and offers 转人工 itself if it keeps failing).
             return [SlotSet(slot, text), FollowupAction(form)]

@@ -13,6 +13,7 @@ from datetime import datetime
 from conversation.clarify import NO_DANGER_METADATA, PendingClarifications, question_reply, says_danger
 from conversation.fallback import fallback_replies
 from conversation.rasa_client import BotReply, ConversationState, RasaClient, UpstreamUnavailable
+from conversation.repeats import HANDOFF_PAYLOAD, ReplyRepeats
 from conversation.vault import PersonalDataVault
 from nlu.masking import mask_personal_data
 from policies_kb.retriever import Retriever
@@ -49,9 +50,10 @@ def emergency_trigger(masked_text: str) -> str:
 class ChatService:
     def __init__(self, rasa: RasaClient, vault: PersonalDataVault, retriever: Retriever, qa_threshold: float,
                  triage: TriageConfig, record: RecordInbound, mark: MarkInbound,
-                 pending: PendingClarifications | None = None) -> None:
+                 pending: PendingClarifications | None = None, repeats: ReplyRepeats | None = None) -> None:
         self._rasa = rasa
         self._pending = pending
+        self._repeats = repeats
         self._vault = vault
         self._retriever = retriever
         self._threshold = qa_threshold
@@ -115,8 +117,11 @@ class ChatService:
             if emergency and loop != EMERGENCY_FORM and not answer_only and not already and not declined:
                 message = emergency_trigger(masked)
         try:
-            replies = await self._rasa.send(sender, message,
-                                            {**metadata, "channel": channel, NO_DANGER_METADATA: declined})
+            meta = {**metadata, "channel": channel, NO_DANGER_METADATA: declined}
+            replies = await self._rasa.send(sender, message, meta)
+            if self._repeats is not None and await self._repeats.would_loop(sender, replies):
+                log.info("the same bot text a third time: handed to a person instead")
+                replies = await self._rasa.send(sender, HANDOFF_PAYLOAD, meta)
         except UpstreamUnavailable as exc:
             log.warning("rasa unavailable (%s): answering from the knowledge base", exc)
             await self._mark(inbound, "fallback")

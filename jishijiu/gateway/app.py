@@ -16,6 +16,7 @@ from cases.encryption import build_cipher
 from cases.errors import UnknownDivision
 from conversation.chat import ChatService
 from conversation.clarify import PendingClarifications
+from conversation.repeats import ReplyRepeats
 from conversation.inbox import Inbox
 from conversation.rasa_client import RasaClient
 from conversation.vault import PersonalDataVault
@@ -68,7 +69,8 @@ def create_app(settings: Settings) -> FastAPI:
         state.rasa = RasaClient(settings.rasa_url)
         inbox = Inbox(session_factory)
         state.chat = ChatService(state.rasa, vault, state.retriever, settings.qa_threshold, triage_config,
-                                 inbox.record, inbox.mark, PendingClarifications(state.redis))
+                                 inbox.record, inbox.mark, PendingClarifications(state.redis),
+                                 ReplyRepeats(state.redis))
         try:
             yield
         finally:

@@ -142,6 +142,17 @@ def test_after_no_danger_the_question_is_not_asked_again(live) -> None:
     assert not CASE_NUMBER.search("\n".join(r["text"] for r in again))   # and no emergency filed on it either
 
 
+def test_the_same_bot_text_is_never_sent_a_third_time(live, pg_engine) -> None:
+    user = new_user()
+    first, second = live.say_text(user, "你好"), live.say_text(user, "你好")
+    assert first == second
+    third = live.say_text(user, "你好")
+    assert third != first and "转人工" in third, third              # a person instead of a third greeting
+    with sessions(pg_engine)() as session:
+        handoffs = list(session.scalars(select(Handoff).where(Handoff.sender == f"webchat:{user}")))
+    assert len(handoffs) == 1
+
+
 def test_the_emergency_form_takes_a_place_and_a_phone_in_one_message(live, pg_engine, cipher) -> None:
     user, phone = new_user(), phone_number()
     live.say_text(user, "快来人，邻居家着火了，老人还在里面")
