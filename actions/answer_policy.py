@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from actions.slots import asked_count, latest_text
+from actions.form_filling import answer_in_words
 from actions.outside_form import tells_hardship
 from actions.understanding import is_question
 from actions.wording import APPLY_BUTTON, HUMAN_BUTTON, say
@@ -31,7 +32,7 @@ class ActionAnswerPolicy(Action):
             # (after two policy answers at the same question, a third would be a loop: the words answer it)
             # Inside a form, words that ask nothing ("娃上学的事" to 哪方面的困难) answer the question, even when
             # the NLU took them for a policy question: answering the policy again and again would be a loop.
-            return [SlotSet(slot, text), FollowupAction(form)]
+            return await answer_in_words(form, slot, text, dispatcher, tracker, domain)
         story = bool(not form and text and tells_hardship(text, rt.triage))
         if story and not is_question(text):
             # Outside a form, a resident telling what happened ("俺男人从架子上摔下来，腰坏了，家里没收入了") is

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.utils import call_potential_coroutine
@@ -41,6 +41,17 @@ def message_is_new(tracker: Tracker, form: str) -> bool:
         if event.get("event") == "action" and event.get("name") == form:
             runs += 1
     return runs <= 1
+
+
+async def answer_in_words(form: str, slot: str, text: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: dict[str, Any]) -> list[EventType]:
+    """The resident's latest words as the answer to `slot` (the NLU took them for something else: a policy question,
+    a request for a person), checked by the form's own validation — never stored unchecked — then the form goes on."""
+    validator = next((cls() for cls in FillingFormValidation.__subclasses__() if cls().form_name() == form), None)
+    if validator is None:
+        return [SlotSet(slot, text), FollowupAction(form)]
+    result = await validator._validate(slot, text, dispatcher, tracker, domain, quiet=False)
+    return [*(SlotSet(name, value) for name, value in result.items()), FollowupAction(form)]
 
 
 def latest_intent(tracker: Tracker) -> str | None:

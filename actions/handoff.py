@@ -5,10 +5,11 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import parsing, runtime
+from actions.form_filling import answer_in_words
 from actions.personal import forget_numbers
 from actions.slots import channel_of, forget_everything, latest_text
 from actions.store import STORE_DOWN, in_thread
@@ -74,5 +75,5 @@ class ActionHandoff(Action):
         if form and slot and text and not parsing.is_payload(text) and not wants_a_person(text):
             # Read as 'a person' by the NLU but no person is asked for ("俺跟娃俩人" to 家里几口人): it answers the
             # question; the form checks it (and offers 转人工 itself if it keeps failing).
-            return [SlotSet(slot, text), FollowupAction(form)]
+            return await answer_in_words(form, slot, text, dispatcher, tracker, domain)
         return await hand_off(dispatcher, tracker, "requested", "handoff")

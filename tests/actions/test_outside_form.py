@@ -88,7 +88,7 @@ async def test_a_form_answer_the_nlu_took_for_a_person_answers_the_question(exec
                                                                           session_factory) -> None:
     events, replies = await run(executor, "action_handoff", text="俺跟娃俩人", intent="request_human",
                                 active_loop="application_form", slots={"requested_slot": "household_size"})
-    assert events[0]["name"] == "household_size" and events[0]["value"] == "俺跟娃俩人"
+    assert events[0]["name"] == "household_size" and events[0]["value"] == 2.0       # checked, not the raw words
     assert events[1] == {"event": "followup", "timestamp": None, "name": "application_form"}
     assert replies == [] and list_waiting(session_factory) == []
     _, replies = await run(executor, "action_handoff", text="转人工", intent="request_human",
@@ -99,7 +99,13 @@ async def test_a_form_answer_the_nlu_took_for_a_person_answers_the_question(exec
 async def test_an_answer_the_nlu_took_for_a_policy_question_answers_the_form(executor, action_runtime) -> None:
     events, replies = await run(executor, "action_answer_policy", text="娃上学的事", intent="ask_policy",
                                 active_loop="application_form", slots={"requested_slot": "difficulty_kind"})
-    assert events[0]["name"] == "difficulty_kind" and replies == []
+    assert events[0] == {"event": "slot", "timestamp": None, "name": "difficulty_kind", "value": "教育"}
+    assert replies == []
+    # the words are checked by the form's own validation, never stored as they are
+    events, _ = await run(executor, "action_answer_policy", text="都不是，就是打官司要法律援助的事，算其他吧",
+                          intent="ask_policy", active_loop="application_form",
+                          slots={"requested_slot": "difficulty_kind"})
+    assert events[0]["value"] == "其他"
     events, replies = await run(executor, "action_answer_policy", text="对了，低保一个月能领多少钱？",
                                 intent="ask_policy", active_loop="application_form",
                                 slots={"requested_slot": "difficulty_kind"})
