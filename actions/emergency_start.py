@@ -2,6 +2,7 @@
 then the emergency form for what is still missing (a phone, the place)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,7 +16,7 @@ from actions import parsing, runtime
 from actions.emergency_case import file_emergency
 from actions.handoff import record
 from actions.interrupts import is_emergency_trigger
-from actions.outside_form import ASKS_FOR_HELP, route_free_text
+from actions.outside_form import ASKS_FOR_HELP, route_free_text, tells_hardship
 from actions.personal import reveal_phone
 from actions.places import resolve_place
 from actions.slots import latest_text
@@ -32,6 +33,9 @@ DISTRESS_REASONS = ("自杀自伤风险", "危险处徘徊")     # triage cue la
 # The resident was applying when the emergency came up: once the emergency is complete, the application goes on and
 # completes the same case (actions/emergency_submit.py, actions/submit_application.py).
 RESUME_APPLICATION = "resume_application"
+# A long story of hardship (not a short alarm such as "快来人，邻居家着火了") is an application as well: it resumes.
+LONG_STORY_CJK = 30
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def reported_before(tracker: Tracker) -> str | None:
@@ -128,7 +132,8 @@ class ActionStartEmergency(Action):
         assessment = assess(text or "紧急求助", rt.clock(), cfg.rules, cfg.deadline_rules, cfg.calendar, cfg.model)
         applying = (tracker.active_loop or {}).get("name") == "application_form" or \
             bool(tracker.get_slot("situation")) or "申请" in (text or "") or \
-            bool(ASKS_FOR_HELP.search(parsing.normalise(text or "")))
+            bool(ASKS_FOR_HELP.search(parsing.normalise(text or ""))) or \
+            (len(_CJK.findall(text or "")) >= LONG_STORY_CJK and tells_hardship(text or ""))
         events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("asked_counts", None),
                                    SlotSet(RESUME_APPLICATION, True) if applying else SlotSet(RESUME_APPLICATION,
                                                                                               None),

@@ -34,6 +34,18 @@ async def test_start_gives_safety_lines_records_a_handoff_and_leaves_the_applica
         SENDER, "emergency", "waiting", text)
 
 
+@pytest.mark.parametrize(("text", "resumes"), [
+    ("俺对象尿毒症，一个礼拜透析三回，俺一个月挣两千来块，孩子还上初中，实在撑不住了", True),   # a hardship story
+    ("想申请救助，俺爹晕倒了叫不醒", True),
+    ("快来人，邻居家着火了，老人还在里面", False),                                            # an alarm, no story
+])
+async def test_an_emergency_told_as_a_hardship_story_goes_on_to_the_application(executor, action_runtime, text: str,
+                                                                               resumes: bool) -> None:
+    events, _ = await run(executor, "action_start_emergency", text=TRIGGER, intent="report_emergency",
+                          entities=_entity(text), slots={"emergency_situation": text})
+    assert bool(slots_set(events)["resume_application"]) is resumes
+
+
 async def test_distress_is_its_own_handoff_reason(executor, action_runtime, session_factory) -> None:
     text = "我不想活了，药都准备好了"
     _, replies = await run(executor, "action_start_emergency", text=TRIGGER, intent="report_emergency",

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.anyio
 @pytest.mark.parametrize("text", ["你好，俺是来申请救助的，俺家房子前两天着火烧了一半，人没事",
                                   "恁这是管救助的不？俺家娃上学的钱凑不齐咧",
                                   "俺一个孤老头子，老伴走了好几年了，儿女也没有，腿脚不利索，想问问能不能帮帮俺",
-                                  "俺家房子让大雨泡塌了半边现在住在亲戚家"])
+                                  "俺家房子让大雨泡塌了半边现在住在亲戚家",
+                                  "俺家房子是危房，裂了好几道大缝，一下雨就往里灌水"])
 def test_asking_for_help_in_ones_own_words(text: str) -> None:
     assert wants_help(text)
 
