@@ -56,6 +56,12 @@ def _find(terms: Terms, text: str, clauses: list[tuple[int, int]]) -> list[_Piec
             for lo, hi in clauses for m in terms.finditer(text[lo:hi])]
 
 
+def _covers(text: str, phrase: str, at: int) -> bool:
+    """`phrase` occurs in `text` over position `at`."""
+    start = text.find(phrase, max(0, at - len(phrase) + 1))
+    return start != -1 and start <= at
+
+
 def _negator(piece: _Piece, text: str, rules: TriageRules, words: Terms | None = None) -> str | None:
     """The negation word governing `piece` ("不是着火"), or None; pseudo-negations ("没钱") do not count."""
     neg = rules.negation
@@ -64,7 +70,7 @@ def _negator(piece: _Piece, text: str, rules: TriageRules, words: Terms | None =
         gap = text[m.end():piece.start]
         if len(gap) > neg.window[m.group()] or any(t in gap for t in neg.terminators):
             continue
-        if any(text.startswith(p, m.start()) for p in neg.pseudo):
+        if any(_covers(text, p, m.start()) for p in neg.pseudo):     # "没钱", and "是不是" around "不是"
             continue
         return text[m.start():piece.end]
     return None
@@ -98,8 +104,8 @@ def _out_of_present(piece: _Piece, text: str, rules: TriageRules) -> str | None:
             return f"{h.label}：{text[m.start():piece.end]}"
     e = rules.enquiry
     if e is not None:
-        lo, hi = piece.clause
-        if e.questions.regex.search(text, lo, hi) and (t := e.topics.regex.search(text, lo, hi)):
+        lo, hi = piece.clause             # the topic beside the words, the question anywhere ("…讲讲反家暴的政策 有没有材料")
+        if (t := e.topics.regex.search(text, lo, hi)) and e.questions.regex.search(text):
             return f"{e.label}：{t.group()}"
     return None
 
@@ -134,6 +140,8 @@ def _match(cue: Cue, text: str, clauses: list[tuple[int, int]], rules: TriageRul
     matches would make it hold."""
     kept: list[list[_Piece]] = []
     excluded: list[str] = []
+    if cue.unless is not None and cue.unless.regex.search(text):
+        return None, None
     for terms in cue.parts:
         found = _find(terms, text, clauses)
         if not found:

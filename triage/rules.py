@@ -133,6 +133,7 @@ class CueSpec(_Spec):
     context: Literal["apply", "keep"] = "apply"    # keep: worry words and policy questions do not take it away
     safe: Literal["lower", "keep"] = "keep"        # lower: "people are safe now" lowers it one level
     care: Literal["lower", "keep"] = "keep"        # lower: "in hospital, being treated" lowers it one level
+    unless: list[str] = []                         # the cue does not hold when any of these is in the text
 
     @model_validator(mode="after")
     def _one_shape(self) -> "CueSpec":
@@ -218,6 +219,7 @@ class Cue:
     context_applies: bool             # worry words and policy questions take its pieces away
     safe_lowers: bool                 # "people are safe now" lowers this cue by one level
     care_lowers: bool                 # "in hospital, being treated" lowers this cue by one level
+    unless: Terms | None              # anywhere in the text, these words mean the cue does not hold
     departments: tuple[str, ...]
     assistance: tuple[str, ...]
     safety: tuple[str, ...]
@@ -396,6 +398,7 @@ def build_rules(spec: RulesFile, path: Path) -> TriageRules:
             context_applies=c.context == "apply",
             safe_lowers=c.safe == "lower",
             care_lowers=c.care == "lower",
+            unless=_compile(c.unless, spec.lexicons, path, f"{field}.unless") if c.unless else None,
             departments=_check_names(c.departments, departments, path, f"{field}.departments", "部门"),
             assistance=_check_names(c.assistance, kinds, path, f"{field}.assistance", "救助方式"),
             safety=tuple(c.safety)))

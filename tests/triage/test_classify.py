@@ -149,9 +149,10 @@ def test_being_safe_does_not_lower_a_knife_or_self_harm(rules: TriageRules) -> N
     assert classify("人都没事，就是俺不想活了", rules).urgency is Urgency.EMERGENCY
 
 
-def test_hunger_next_week_is_urgent_hunger_today_an_emergency(rules: TriageRules) -> None:
+def test_hunger_next_week_and_today_are_urgent_days_without_food_an_emergency(rules: TriageRules) -> None:
     assert classify("厂子仨月没发工资，俺家下礼拜就断顿了", rules).urgency is Urgency.URGENT
-    assert classify("厂子仨月没发工资，俺家已经断顿了", rules).urgency is Urgency.EMERGENCY
+    assert classify("厂子仨月没发工资，俺家已经断顿了", rules).urgency is Urgency.URGENT
+    assert classify("厂子仨月没发工资，俺家已经三天没吃饭了", rules).urgency is Urgency.EMERGENCY
 
 
 def test_a_present_mention_beats_a_past_one(rules: TriageRules) -> None:
@@ -173,3 +174,22 @@ def test_money_for_treatment_under_way_is_urgent_care_withheld_an_emergency(rule
     assert withheld.urgency is Urgency.EMERGENCY and at_home.urgency is Urgency.EMERGENCY
     # symptoms of danger now are never lowered by the word 医院
     assert classify("俺娘在医院里突然喘不上气，嘴唇发紫，钱也交不上", rules).urgency is Urgency.EMERGENCY
+
+
+def test_no_food_today_is_urgent_days_without_food_or_alone_and_stuck_an_emergency(rules: TriageRules) -> None:
+    assert classify("孩子他爸进去了，俺带仨孩子，家里断顿了", rules).urgency is Urgency.URGENT
+    assert classify("一家子断粮三天了，孩子饿得直哭", rules).urgency is Urgency.EMERGENCY
+    assert classify("俺叔一个人住，腿脚不好出不了门，家里没吃的了", rules).urgency is Urgency.EMERGENCY
+
+
+def test_cannot_go_on_about_money_is_hardship_without_money_a_self_harm_risk(rules: TriageRules) -> None:
+    money = classify("低保户，老伴住院一天好几千，钱实在撑不住了", rules)
+    assert money.urgency is not Urgency.EMERGENCY or not any(r.startswith("自杀自伤风险") for r in money.reasons)
+    alone = classify("一个人在外面，实在撑不下去了", rules)
+    assert alone.urgency is Urgency.EMERGENCY and any("12356" in s for s in alone.safety)
+    assert classify("是不是我死了保险能给孩子留点钱", rules).urgency is Urgency.EMERGENCY   # 是不是 is no negation
+
+
+def test_thanks_and_money_called_life_saving_are_not_a_danger(rules: TriageRules) -> None:
+    assert classify("救命之恩 永生难忘 谢谢济时救的同志们", rules).urgency is Urgency.NORMAL
+    assert classify("快来救命，俺爹掉河里了", rules).urgency is Urgency.EMERGENCY

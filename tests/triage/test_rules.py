@@ -34,7 +34,7 @@ def _broken(tmp_path: Path, mutate) -> Path:
     (lambda raw: raw["cues"][1].update(departments=["police"]), "cues[1].departments[0]"),
     (lambda raw: raw["cues"][2].update(assistance=["发钱"]), "cues[2].assistance[0]"),
     (lambda raw: raw["cues"][0].update(any=["re:(未闭合"]), "cues[0].any[0]"),
-    (lambda raw: raw["cues"][3].update(all=["@no_such_list", ["没钱"]]), "cues[3].all[0][0]"),
+    (lambda raw: raw["cues"][2].update(all=["@no_such_list", ["没钱"]], any=[]), "cues[2].all[0][0]"),
     (lambda raw: raw["cues"][0].update(colour="red"), "cues[0].colour"),
     (lambda raw: raw["routing"][0].update(department="医保"), "routing[0].department"),
     (lambda raw: raw["negation"]["words"].update({"没": 99}), "negation"),
