@@ -21,8 +21,10 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import zhconv
+from pypinyin import lazy_pinyin
 
 from cases.divisions import Division, Divisions
 from cases.errors import UnknownDivision
@@ -199,8 +201,44 @@ def resolve_place(divisions: Divisions, text: str) -> Division:
             return _one(divisions, word, exact)
     mentions = _mentions(divisions, t)
     if not mentions:
+        variant = _sounds_like(divisions, _core(t)) or _one_character_off(divisions, _core(t))
+        if variant is not None:
+            return variant
         raise UnknownDivision(f"未找到地名：{t}", f"no division named in {t!r}")
     return _most_specific(divisions, mentions, t)
+
+
+_TOWNSHIP_SUFFIXES = ("街道", "镇", "乡")
+
+
+@lru_cache(maxsize=4096)
+def _sound(word: str) -> tuple[str, ...]:
+    """Toneless pinyin, one syllable per character: 柘沟镇 → (zhe, gou, zhen)."""
+    return tuple(lazy_pinyin(word, errors=lambda chars: list(chars)))
+
+
+def _sounds_like(divisions: Divisions, word: str) -> Division | None:
+    """The one division whose name or short form sounds exactly like the words but is written otherwise — pinyin
+    input and voice input give homophones ("这沟镇" → 柘沟镇, "玉屯" → 喻屯镇, "浮山街道" → 凫山街道). None when
+    no division, or more than one, sounds so; at least two characters."""
+    if len(word) < 2 or not all(_is_cjk(ch) for ch in word):
+        return None
+    heard = _sound(word)
+    found = {d.code: d for d in divisions for n in (d.name, *d.aliases)
+             if len(n) == len(word) and n != word and _sound(n) == heard}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _one_character_off(divisions: Divisions, word: str) -> Division | None:
+    """A township's full name typed with one character wrong — a homophone or a variant, as voice input and pinyin
+    give them ("这沟镇" → 柘沟镇, "满洞镇" → 满硐镇) — when exactly one township is that close. Only whole names with
+    their 镇/乡/街道 and at least two characters before it: short forms differ by one character too often."""
+    suffix = next((x for x in _TOWNSHIP_SUFFIXES if word.endswith(x)), None)
+    if suffix is None or len(word) - len(suffix) < 2:
+        return None
+    close = [d for d in divisions if d.level == "township" and d.name.endswith(suffix) and len(d.name) == len(word)
+             and sum(a != b for a, b in zip(d.name, word)) == 1]
+    return close[0] if len(close) == 1 else None
 
 
 def county_in(divisions: Divisions, text: str) -> Division | None:

@@ -31,6 +31,9 @@ def shipped() -> Divisions:
     ("黄屯", "370871005"),                         # 济宁高新区's sub-district
     ("曲阜市尼山鎮", "370881105"),                  # traditional characters
     ("兗州區大安鎮", "370812101"),                  # traditional characters in the county too
+    ("这沟镇", "370831103"),                        # 柘沟镇 typed by sound (pinyin input)
+    ("玉屯", "370811111"),                          # 喻屯, by sound
+    ("满洞镇", "370829113"),                        # 满硐镇: one character off, only one township that close
     ("微山岛", "370826111"),
     ("金乡街道", "370828001"),
     ("金乡", "370828"),                            # the county, not 金乡街道

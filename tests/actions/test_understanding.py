@@ -80,3 +80,8 @@ def test_corrections_are_recognised(divisions) -> None:  # noqa: ANN001
 def test_a_township_without_its_county(divisions) -> None:  # noqa: ANN001
     u = understand("观音阁街道", divisions, requested_slot="location_code")
     assert u.division_code is not None and u.division_code.startswith("370811")
+
+
+def test_a_name_corrected_with_what_was_wrong_first() -> None:
+    from actions.understanding import find_name
+    assert find_name("俺名字打错了，不是秀莲，是李秀兰，兰花的兰") == "李秀兰"
