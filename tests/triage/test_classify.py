@@ -149,10 +149,17 @@ def test_being_safe_does_not_lower_a_knife_or_self_harm(rules: TriageRules) -> N
     assert classify("人都没事，就是俺不想活了", rules).urgency is Urgency.EMERGENCY
 
 
-def test_hunger_next_week_and_today_are_urgent_days_without_food_an_emergency(rules: TriageRules) -> None:
-    assert classify("厂子仨月没发工资，俺家下礼拜就断顿了", rules).urgency is Urgency.URGENT
-    assert classify("厂子仨月没发工资，俺家已经断顿了", rules).urgency is Urgency.URGENT
-    assert classify("厂子仨月没发工资，俺家已经三天没吃饭了", rules).urgency is Urgency.EMERGENCY
+@pytest.mark.parametrize(("text", "level"), [
+    ("厂子仨月没发工资，俺家下礼拜就断顿了", Urgency.URGENT),           # next week
+    ("厂子仨月没发工资，俺家已经断顿了", Urgency.URGENT),               # today: 急难, 24 hours
+    ("孩子他爸进去了，俺带仨孩子，家里断顿了", Urgency.URGENT),
+    ("厂子仨月没发工资，俺家已经三天没吃饭了", Urgency.EMERGENCY),       # days without food
+    ("一家子断粮三天了，孩子饿得直哭", Urgency.EMERGENCY),
+    ("俺叔一个人住，腿脚不好出不了门，家里没吃的了", Urgency.EMERGENCY),  # alone and stuck
+])
+def test_no_food_next_week_or_today_is_urgent_days_without_or_alone_and_stuck_an_emergency(
+        rules: TriageRules, text: str, level: Urgency) -> None:
+    assert classify(text, rules).urgency is level
 
 
 def test_a_present_mention_beats_a_past_one(rules: TriageRules) -> None:
@@ -174,12 +181,6 @@ def test_money_for_treatment_under_way_is_urgent_care_withheld_an_emergency(rule
     assert withheld.urgency is Urgency.EMERGENCY and at_home.urgency is Urgency.EMERGENCY
     # symptoms of danger now are never lowered by the word 医院
     assert classify("俺娘在医院里突然喘不上气，嘴唇发紫，钱也交不上", rules).urgency is Urgency.EMERGENCY
-
-
-def test_no_food_today_is_urgent_days_without_food_or_alone_and_stuck_an_emergency(rules: TriageRules) -> None:
-    assert classify("孩子他爸进去了，俺带仨孩子，家里断顿了", rules).urgency is Urgency.URGENT
-    assert classify("一家子断粮三天了，孩子饿得直哭", rules).urgency is Urgency.EMERGENCY
-    assert classify("俺叔一个人住，腿脚不好出不了门，家里没吃的了", rules).urgency is Urgency.EMERGENCY
 
 
 def test_cannot_go_on_about_money_is_hardship_without_money_a_self_harm_risk(rules: TriageRules) -> None:
