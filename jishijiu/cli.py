@@ -100,7 +100,7 @@ def _eval_triage(args: argparse.Namespace, settings: Settings) -> int:
 
     config = default_triage()
     for label, path in (("tuned set (the rules and the classifier were improved against it)", args.tuned),
-                        ("FROZEN unseen set (written separately, never tuned on)", args.unseen)):
+                        ("FROZEN set (written separately; scored once when frozen, see docs/triage.md)", args.unseen)):
         report = evaluate(f"{label}: {Path(path).name}", load_items(Path(path)),
                           lambda text: classify(text, config.rules, config.model))
         print(report.text(args.verbose) + "\n")
@@ -200,12 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     qa.set_defaults(handler=_eval_qa)
     et = ev_sub.add_parser("triage", help="triage levels, under-triage and departments on the tuned and frozen sets")
     et.add_argument("--tuned", default=str(PROJECT_ROOT / "eval" / "triage.yaml"))
-    et.add_argument("--unseen", default=str(PROJECT_ROOT / "eval" / "triage_unseen.yaml"))
+    et.add_argument("--unseen", default=str(PROJECT_ROOT / "eval" / "triage_unseen6.yaml"),
+                    help="a frozen set (default: the newest; docs/triage.md records when each was scored once)")
     et.add_argument("-v", "--verbose", action="store_true", help="list the misses")
     et.set_defaults(handler=_eval_triage)
     ed = ev_sub.add_parser("dialogues", help="play scripted resident dialogues against a running stack")
-    ed.add_argument("files", nargs="*", default=[str(PROJECT_ROOT / "eval" / "dialogues" / name)
-                                                 for name in ("tuned.yaml", "unseen.yaml", "unseen2.yaml")])
+    ed.add_argument("files", nargs="*", default=[str(PROJECT_ROOT / "eval" / "dialogues" / "tuned.yaml"), *(
+        str(p) for p in sorted((PROJECT_ROOT / "eval" / "dialogues").glob("unseen*.yaml")))])
     ed.add_argument("--gateway", default="http://127.0.0.1:8000", help="the gateway's base URL")
     ed.add_argument("-v", "--verbose", action="store_true", help="list what went wrong in each failed dialogue")
     ed.add_argument("--transcripts", action="store_true", help="print every dialogue as it was played")

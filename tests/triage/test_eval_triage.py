@@ -21,7 +21,10 @@ def _report(name: str) -> Report:
     return evaluate(name, load_items(EVAL / name), lambda text: classify(text, config.rules, config.model))
 
 
-@pytest.mark.parametrize("name", ["triage.yaml", "triage_unseen.yaml", "triage_unseen2.yaml"])
+FROZEN = ["triage_unseen.yaml", "triage_unseen2.yaml", *(f"triage_unseen{n}.yaml" for n in range(3, 7))]
+
+
+@pytest.mark.parametrize("name", ["triage.yaml", *FROZEN])
 def test_eval_sets_are_well_formed(name: str) -> None:
     items = yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))
     texts = [i["t"] for i in items]
@@ -39,12 +42,18 @@ def test_tuned_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert report.accepted_rate >= 0.95 and report.department_rate >= 0.95
 
 
-@pytest.mark.parametrize("name", ["triage_unseen.yaml", "triage_unseen2.yaml"])
+# Floors at each set's figure of record (docs/triage.md): (accepted, emergency recall). Under-triage ≤ 2% everywhere.
+FLOORS = {"triage_unseen.yaml": (0.85, 0.98), "triage_unseen2.yaml": (0.85, 0.98), "triage_unseen3.yaml": (0.77, 0.98),
+          "triage_unseen4.yaml": (0.82, 0.97), "triage_unseen5.yaml": (0.88, 0.94), "triage_unseen6.yaml": (0.86, 0.98)}
+
+
+@pytest.mark.parametrize("name", FROZEN)
 def test_frozen_sets_do_not_regress(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Regression gates at the figures of record; never tune the rules or the corpus to these items."""
     report = _report(name)
     with capsys.disabled():
         print("\n" + report.text())
+    accepted, recall = FLOORS[name]
     assert report.under_rate <= 0.02
-    assert report.emergency_recall >= 0.98
-    assert report.accepted_rate >= 0.85
+    assert report.emergency_recall >= recall
+    assert report.accepted_rate >= accepted
