@@ -165,7 +165,7 @@ def listed_members(text: str) -> int | None:
 def household_size(text: str) -> int | None:
     """'四口人' → 4, '3个人' → 3, '就俺一个' → 1, '5' → 5, '俺两口子加俩娃' → 4; None when no count is found."""
     t = normalise(text)
-    said_first = re.match(r"^(?:一共|总共|共|俺家|我家|家里)?(仨|俩|两|\d{1,2}|[一二三四五六七八九十]{1,3})(?:口|个)?人", t)
+    said_first = re.match(r"^(?:一共|总共|共|俺家|我家|家里)?(仨|俩|两|\d{1,2}|[一二三四五六七八九十]{1,3})(?:口(?!子)人?|个人|人)", t)
     if said_first:                          # '仨人 俺 俺闺女 俺婆婆': the total first, then who they are
         value = {"俩": 2, "两": 2, "仨": 3}.get(said_first.group(1)) or cn_number(said_first.group(1))
         if value:

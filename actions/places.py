@@ -205,7 +205,14 @@ def resolve_place(divisions: Divisions, text: str) -> Division:
         if variant is not None:
             return variant
         raise UnknownDivision(f"未找到地名：{t}", f"no division named in {t!r}")
-    return _most_specific(divisions, mentions, t)
+    found = _most_specific(divisions, mentions, t)
+    if found.level in _COUNTY_LEVELS:             # "金乡鸡鼠", "邹城译山": the rest may be a township typed by sound
+        rest = _core("".join(ch for i, ch in enumerate(t)
+                             if not any(m.start <= i < m.end for m in mentions)))
+        township = _sounds_like(divisions, rest, within=found.code) if len(rest) >= 2 else None
+        if township is not None:
+            return township
+    return found
 
 
 _TOWNSHIP_SUFFIXES = ("街道", "镇", "乡")
@@ -217,7 +224,7 @@ def _sound(word: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(word, errors=lambda chars: list(chars)))
 
 
-def _sounds_like(divisions: Divisions, word: str) -> Division | None:
+def _sounds_like(divisions: Divisions, word: str, within: str | None = None) -> Division | None:
     """The one division whose name or short form sounds exactly like the words but is written otherwise — pinyin
     input and voice input give homophones ("这沟镇" → 柘沟镇, "玉屯" → 喻屯镇, "浮山街道" → 凫山街道). None when
     no division, or more than one, sounds so; at least two characters."""
@@ -225,7 +232,8 @@ def _sounds_like(divisions: Divisions, word: str) -> Division | None:
         return None
     heard = _sound(word)
     found = {d.code: d for d in divisions for n in (d.name, *d.aliases)
-             if len(n) == len(word) and n != word and _sound(n) == heard}
+             if len(n) == len(word) and n != word and _sound(n) == heard
+             and (within is None or d.parent == within)}
     return next(iter(found.values())) if len(found) == 1 else None
 
 

@@ -24,7 +24,8 @@ def test_applies_for(text: str, expected: str | None) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [("仨人 俺 俺闺女 俺婆婆", 3), ("俺、俺男人、俩孩子，还有俺婆婆", 5),
-                                                 ("俺两口子加俩娃", 4), ("一共五口人", 5), ("就俺一个", 1)])
+                                                 ("俺两口子加俩娃", 4), ("一共五口人", 5), ("就俺一个", 1),
+                                                 ("四口，俺爹俺娘俺跟俺弟弟", 4), ("两口子", 2)])
 def test_household_said_as_a_total_or_as_a_list(text: str, expected: int) -> None:
     assert parsing.household_size(text) == expected
 

@@ -34,6 +34,8 @@ def shipped() -> Divisions:
     ("这沟镇", "370831103"),                        # 柘沟镇 typed by sound (pinyin input)
     ("玉屯", "370811111"),                          # 喻屯, by sound
     ("满洞镇", "370829113"),                        # 满硐镇: one character off, only one township that close
+    ("金乡鸡鼠", "370828104"),                      # the county, then a township of it typed by sound (鸡黍)
+    ("邹城译山", "370883110"),                      # 峄山
     ("微山岛", "370826111"),
     ("金乡街道", "370828001"),
     ("金乡", "370828"),                            # the county, not 金乡街道
