@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions import parsing, runtime
 from actions.interrupts import is_emergency_trigger, step_aside
-from actions.slots import STATUS_SLOTS, reset_slots
+from actions.outside_form import tells_hardship
+from actions.slots import STATUS_SLOTS, latest_text, reset_slots
 from actions.store import STORE_DOWN, in_thread
 from actions.wording import say, when
 from cases.errors import CaseNotFound
@@ -24,6 +26,14 @@ from triage import UnknownRule
 
 log = logging.getLogger(__name__)
 _RESIDENT_VISIBLE = {"submitted", "transition", "referral"}     # not escalations or audit views
+
+
+_ASKS_STATUS = re.compile(r"进度|编号|查询|查一下|查查|办到|审批|审核|结果|批了|批下来|到账|到哪|jsj", re.IGNORECASE)
+
+
+def is_a_story_not_a_query(text: str) -> bool:
+    """A story of hardship that names no case, progress or result: not a status query, whatever the NLU said."""
+    return not parsing.is_payload(text) and not _ASKS_STATUS.search(text) and tells_hardship(text)
 
 
 class ValidateStatusForm(FormValidationAction):
@@ -37,6 +47,14 @@ class ValidateStatusForm(FormValidationAction):
         if is_emergency_trigger(tracker):
             return step_aside(tracker, self.form_name())
         return await super().run(dispatcher, tracker, domain)
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: dict[str, Any]) -> list[str]:
+        # Taken for a status query, a story of hardship ("俺娘…查出来胃癌…恁看看咋弄") asks nothing about a case:
+        # the form ends at once and action_query_status sends the resident to the application instead.
+        if not tracker.get_slot("requested_slot") and is_a_story_not_a_query(latest_text(tracker) or ""):
+            return []
+        return list(domain_slots)
 
     def validate_status_case_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +117,9 @@ class ActionQueryStatus(Action):
         rt = runtime.current()
         number = tracker.get_slot("status_case_number") or ""
         last4 = tracker.get_slot("status_phone_last4") or ""
+        if not number and is_a_story_not_a_query(latest_text(tracker) or ""):
+            return [*reset_slots(tracker, STATUS_SLOTS), SlotSet("requested_slot", None),
+                    FollowupAction("application_form")]
         forget = [*reset_slots(tracker, STATUS_SLOTS), SlotSet("requested_slot", None)]
         now = rt.clock()
         try:

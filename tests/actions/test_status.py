@@ -50,3 +50,16 @@ async def test_a_wrong_pair_and_an_unknown_number_get_the_same_reply(executor, a
     _, unknown = await run(executor, "action_query_status",
                            slots={"status_case_number": "JSJ-20250303-0999", "status_phone_last4": "5678"})
     assert wrong_phone == unknown and "没有找到" in unknown[0] and case_number not in unknown[0]
+
+
+async def test_a_hardship_story_taken_for_a_status_query_goes_to_the_application(executor, action_runtime) -> None:
+    story = "俺娘七十好几了，夜来查出来胃癌，俺几个弟兄都没啥钱，恁看看咋弄"
+    events, replies = await run(executor, "validate_status_form", text=story, intent="query_status",
+                                active_loop="status_form")
+    assert slots_set(events) == {"requested_slot": None} and replies == []      # the form ends: nothing asked
+    events, replies = await run(executor, "action_query_status", text=story, intent="query_status")
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "application_form"} and replies == []
+    # a real status query is still one: the form goes on to ask for the case number (Rasa picks the slot)
+    events, _ = await run(executor, "validate_status_form", text="我的申请办到哪一步了", intent="query_status",
+                          active_loop="status_form")
+    assert "requested_slot" not in slots_set(events)
