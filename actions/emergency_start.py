@@ -2,7 +2,6 @@
 then the emergency form for what is still missing (a phone, the place)."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -26,6 +25,7 @@ from cases.errors import CaseNotFound, UnknownDivision
 from cases.service import amend_contact
 from conversation.clarify import NO_DANGER_METADATA
 from nlu.masking import mask_personal_data
+from nlu.normalise import chinese_characters
 from triage import Assessment, assess
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ DISTRESS_REASONS = ("自杀自伤风险", "危险处徘徊")     # triage cue la
 RESUME_APPLICATION = "resume_application"
 # A long story of hardship (not a short alarm such as "快来人，邻居家着火了") is an application as well: it resumes.
 LONG_STORY_CJK = 30
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def reported_before(tracker: Tracker) -> str | None:
@@ -133,7 +132,7 @@ class ActionStartEmergency(Action):
         applying = (tracker.active_loop or {}).get("name") == "application_form" or \
             bool(tracker.get_slot("situation")) or "申请" in (text or "") or \
             bool(ASKS_FOR_HELP.search(parsing.normalise(text or ""))) or \
-            (len(_CJK.findall(text or "")) >= LONG_STORY_CJK and tells_hardship(text or ""))
+            (chinese_characters(text or "") >= LONG_STORY_CJK and tells_hardship(text or ""))
         events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("asked_counts", None),
                                    SlotSet(RESUME_APPLICATION, True) if applying else SlotSet(RESUME_APPLICATION,
                                                                                               None),

@@ -46,8 +46,10 @@ def message_is_new(tracker: Tracker, form: str) -> bool:
 async def answer_in_words(form: str, slot: str, text: str, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: dict[str, Any]) -> list[EventType]:
     """The resident's latest words as the answer to `slot` (the NLU took them for something else: a policy question,
-    a request for a person), checked by the form's own validation — never stored unchecked — then the form goes on."""
-    validator = next((cls() for cls in FillingFormValidation.__subclasses__() if cls().form_name() == form), None)
+    a request for a person), checked by the form's own validation, then the form goes on. (The status query has no
+    FillingFormValidation: it gets the words as said, and a number that is none is answered "没有找到".)"""
+    validators = (cls() for cls in FillingFormValidation.__subclasses__())
+    validator = next((v for v in validators if v.form_name() == form), None)
     if validator is None:
         return [SlotSet(slot, text), FollowupAction(form)]
     result = await validator._validate(slot, text, dispatcher, tracker, domain, quiet=False)

@@ -238,8 +238,8 @@ def _sounds_like(divisions: Divisions, word: str, within: str | None = None) -> 
 
 
 def _one_character_off(divisions: Divisions, word: str) -> Division | None:
-    """A township's full name typed with one character wrong — a homophone or a variant, as voice input and pinyin
-    give them ("这沟镇" → 柘沟镇, "满洞镇" → 满硐镇) — when exactly one township is that close. Only whole names with
+    """A township's full name typed with one character wrong — a variant or a near-homophone that `_sounds_like`
+    does not catch ("满洞镇" → 满硐镇) — when exactly one township is that close. Only whole names with
     their 镇/乡/街道 and at least two characters before it: short forms differ by one character too often."""
     suffix = next((x for x in _TOWNSHIP_SUFFIXES if word.endswith(x)), None)
     if suffix is None or len(word) - len(suffix) < 2:

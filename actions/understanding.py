@@ -12,6 +12,7 @@ from actions import parsing
 from actions.places import AmbiguousPlace, resolve_place
 from cases.divisions import Divisions
 from cases.errors import UnknownDivision
+from nlu.normalise import chinese_characters
 
 # "电话写错了，是…", "不对，是邹城的", "名字打错了": the resident changes an answer already given.
 _CORRECTION = re.compile(r"写错|说错|打错|填错|搞错|弄错|输错|不对|错了|更正|改一下|改成|改为|应该是|重新说")
@@ -23,7 +24,6 @@ THIN_ANSWERS = frozenset({
     "帮帮我", "困难", "有困难", "继续", "下一步", "开始",
 })
 _ONLY_SYMBOLS = re.compile(r"^[\W\d_xX*]*$")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # The request itself, stripped from an opening message before asking whether a story is left.
 _REQUEST_WORDS = re.compile(
@@ -99,7 +99,7 @@ def is_thin(text: str) -> bool:
     t = re.sub(r"[\s。.!！，,~～?？、…]+", "", parsing.normalise(text).lower())
     if not t or t in THIN_ANSWERS or _ONLY_SYMBOLS.match(t):
         return True
-    return len(_CJK.findall(t)) < 3
+    return chinese_characters(t) < 3
 
 
 def tells_a_story(text: str) -> bool:
@@ -107,7 +107,7 @@ def tells_a_story(text: str) -> bool:
     t = parsing.normalise(text)
     t = parsing.ID_TOKEN.sub("", parsing.PHONE_TOKEN.sub("", t))
     t = _ANSWER_WORDS.sub("", _REQUEST_WORDS.sub("", _WHO_WORDS.sub("", t)))
-    return len(_CJK.findall(t)) >= _STORY_MIN_CJK
+    return chinese_characters(t) >= _STORY_MIN_CJK
 
 
 def _trim_name(raw: str) -> str | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from conversation.rasa_client import BotReply, ConversationState, RasaClient, Up
 from conversation.repeats import HANDOFF_PAYLOAD, ReplyRepeats
 from conversation.vault import PersonalDataVault
 from nlu.masking import mask_personal_data
+from nlu.normalise import chinese_characters
 from policies_kb.retriever import Retriever
 from triage import CHINA_TZ, Assessment, TriageConfig, assess
 
@@ -25,7 +25,6 @@ EMERGENCY_FORM = "emergency_form"
 # Inside a form, a message the learned classifier alone calls an emergency starts the fast path only when it tells
 # a story: shorter messages answer the form's question ("就在村口大桥这边"); the rules still read every one.
 FORM_ANSWER_MAX_CJK = 12
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 # Full-width digits and Latin letters only: Chinese punctuation (，。) stays as the resident typed it.
 _HALF_WIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF21 + i: ord("A") + i for i in range(26)} | \
     {0xFF41 + i: ord("a") + i for i in range(26)}
@@ -101,7 +100,7 @@ class ChatService:
             # Only the classifier (no rule) reads an emergency: ask once before the fast path. The case's own
             # urgency is triaged again at filing, with the classifier, so nothing is under-triaged meanwhile.
             unsure = emergency and assessment.learned_raised
-            answer_only = unsure and loop is not None and len(_CJK.findall(masked)) <= FORM_ANSWER_MAX_CJK
+            answer_only = unsure and loop is not None and chinese_characters(masked) <= FORM_ANSWER_MAX_CJK
             # The resident said a moment ago that nobody's life is in danger: what only the classifier finds
             # alarming goes on as an ordinary message (asking again at every message would be a loop).
             declined = unsure and self._pending is not None and await self._pending.said_no(sender)

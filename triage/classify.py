@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 
 from typing import TYPE_CHECKING
 
-from nlu.normalise import normalise
-from triage.rules import Cue, Terms, TriageRules, Urgency
+from nlu.normalise import chinese_characters, normalise
+from triage.rules import Cue, Terms, TextMarkers, TriageRules, Urgency
 
 if TYPE_CHECKING:
     from triage.learned import LearnedTriage
@@ -95,7 +95,8 @@ def _past_note(pieces: tuple[_Piece, ...], text: str, rules: TriageRules) -> str
 
 def _out_of_present(piece: _Piece, text: str, rules: TriageRules) -> str | None:
     """Why a piece does not describe trouble now (ConText): a worry or prevention word just before it
-    ("防走失", "怕他哪天走丢"), or a policy question in its clause ("冬天有没有取暖补贴"); None when it does."""
+    ("防走失", "怕他哪天走丢"), or a policy topic in its clause in a message that asks something ("冬天有没有取暖
+    补贴"); None when it does."""
     h = rules.hypothetical
     if h is not None:
         lo = max(piece.clause[0], piece.start - h.window)
@@ -110,18 +111,12 @@ def _out_of_present(piece: _Piece, text: str, rules: TriageRules) -> str | None:
     return None
 
 
-def _safe_note(text: str, rules: TriageRules) -> str | None:
-    s = rules.safe_now
-    m = s.markers.regex.search(text) if s is not None else None
-    return f"{s.label}：{m.group()}" if m else None
-
-
-def _care_note(text: str, rules: TriageRules) -> str | None:
-    c = rules.under_care
-    if c is None or c.blockers.regex.search(text):
+def _marker_note(markers: TextMarkers | None, text: str) -> str | None:
+    """The note when one of the markers is in the text and none of its blockers is ("眼下已安全：人都没事")."""
+    if markers is None or (markers.blockers is not None and markers.blockers.regex.search(text)):
         return None
-    m = c.markers.regex.search(text)
-    return f"{c.label}：{m.group()}" if m else None
+    m = markers.markers.regex.search(text)
+    return f"{markers.label}：{m.group()}" if m else None
 
 
 def _combination(options: list[list[_Piece]], within: int | None) -> tuple[_Piece, ...] | None:
@@ -171,8 +166,10 @@ def _match(cue: Cue, text: str, clauses: list[tuple[int, int]], rules: TriageRul
     if cue.past_lowers and (note := _past_note(combo, text, rules)):
         notes.append(note)
     # safe now and under care both say "not in danger this moment": together they lower one level, not two
-    if cue.safe_lowers and (note := _safe_note(text, rules)) or cue.care_lowers and (note := _care_note(text, rules)):
-        notes.append(note)
+    present_safety = (cue.safe_lowers and _marker_note(rules.safe_now, text)) or \
+        (cue.care_lowers and _marker_note(rules.under_care, text))
+    if present_safety:
+        notes.append(present_safety)
     level = list(Urgency)[max(cue.level.rank - len(notes), 0)]
     return _Hit(cue, level, combo, "；".join(notes) or None), None
 
@@ -192,12 +189,11 @@ def _third_party(text: str, rules: TriageRules) -> str | None:
     return m.group() if m else None
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _enough_to_read(norm: str, min_chars: int) -> bool:
     """A form answer ("张三", "139****5678", "嗯") is not a situation: the model reads only texts with content."""
-    return len(_CJK.findall(norm)) >= min_chars
+    return chinese_characters(norm) >= min_chars
 
 
 def _clarify(norm: str, hits: list[_Hit], rules: TriageRules) -> str | None:

@@ -83,30 +83,23 @@ class HypotheticalSpec(_Spec):
 
 
 class EnquirySpec(_Spec):
-    """A policy question that only names a danger ("冬天有没有取暖补贴"): a cue piece in a clause holding both a
-    question word and a policy topic does not count."""
+    """A policy question that only names a danger ("冬天有没有取暖补贴"): a cue piece whose clause names a policy
+    topic, in a message that asks something, does not count."""
 
     label: str
     questions: list[str] = Field(min_length=1)
     topics: list[str] = Field(min_length=1)
 
 
-class SafeNowSpec(_Spec):
-    """Anywhere in the text, people are safe or sheltered now ("人都没事", "暂住在亲戚家", "找回来了"): cues marked
-    `safe: lower` drop one level."""
+class TextMarkersSpec(_Spec):
+    """Words anywhere in the text that lower the cues marked for them one level, unless a blocker is there too:
+    `safe_now` (people safe or sheltered now: "人都没事", "暂住在亲戚家", "找回来了"; cues with `safe: lower`) and
+    `under_care` (in hospital being treated: "住院", "在ICU", blocked by "不给治", "先交钱才", "抢救"; cues with
+    `care: lower` — the hospital has the medical emergency, the money is 急难, 24 hours)."""
 
     label: str
     markers: list[str] = Field(min_length=1)
-
-
-class UnderCareSpec(_Spec):
-    """Anywhere in the text, the sick or injured person is in hospital being treated ("住院", "在ICU") and nothing says
-    the care is blocked or a rescue is under way ("不给治", "先交钱才", "抢救"): cues marked `care: lower` drop one
-    level (the hospital has the medical emergency; the money is 急难, 24 hours)."""
-
-    label: str
-    markers: list[str] = Field(min_length=1)
-    blockers: list[str] = Field(min_length=1)
+    blockers: list[str] = []
 
 
 class ThirdPartySpec(_Spec):
@@ -184,8 +177,8 @@ class RulesFile(_Spec):
     past: PastSpec
     hypothetical: HypotheticalSpec | None = None
     enquiry: EnquirySpec | None = None
-    safe_now: SafeNowSpec | None = None
-    under_care: UnderCareSpec | None = None
+    safe_now: TextMarkersSpec | None = None
+    under_care: TextMarkersSpec | None = None
     third_party: ThirdPartySpec
     assistance: list[AssistanceKind] = Field(min_length=1)
     lexicons: dict[str, list[str]] = {}
@@ -268,16 +261,10 @@ class Enquiry:
 
 
 @dataclass(frozen=True)
-class SafeNow:
+class TextMarkers:
     label: str
     markers: Terms
-
-
-@dataclass(frozen=True)
-class UnderCare:
-    label: str
-    markers: Terms
-    blockers: Terms
+    blockers: Terms | None            # when one of these is in the text too, the markers do not count
 
 
 @dataclass(frozen=True)
@@ -318,8 +305,8 @@ class TriageRules:
     learned: LearnedThresholds | None = None
     hypothetical: Hypothetical | None = None
     enquiry: Enquiry | None = None
-    safe_now: SafeNow | None = None
-    under_care: UnderCare | None = None
+    safe_now: TextMarkers | None = None
+    under_care: TextMarkers | None = None
 
 
 def _compile(patterns: list[str], lexicons: Mapping[str, list[str]], path: Path, field: str,
@@ -444,12 +431,17 @@ def build_rules(spec: RulesFile, path: Path) -> TriageRules:
                                   window=h.window) if (h := spec.hypothetical) else None,
         enquiry=Enquiry(label=e.label, questions=_compile(e.questions, {}, path, "enquiry.questions"),
                         topics=_compile(e.topics, spec.lexicons, path, "enquiry.topics")) if (e := spec.enquiry) else None,
-        safe_now=SafeNow(label=sn.label, markers=_compile(sn.markers, {}, path, "safe_now.markers"))
-        if (sn := spec.safe_now) else None,
-        under_care=UnderCare(label=uc.label, markers=_compile(uc.markers, {}, path, "under_care.markers"),
-                             blockers=_compile(uc.blockers, spec.lexicons, path, "under_care.blockers"))
-        if (uc := spec.under_care) else None,
+        safe_now=_text_markers(spec.safe_now, spec.lexicons, path, "safe_now"),
+        under_care=_text_markers(spec.under_care, spec.lexicons, path, "under_care"),
     )
+
+
+def _text_markers(spec: TextMarkersSpec | None, lexicons: Mapping[str, list[str]], path: Path,
+                  field: str) -> TextMarkers | None:
+    if spec is None:
+        return None
+    return TextMarkers(label=spec.label, markers=_compile(spec.markers, lexicons, path, f"{field}.markers"),
+                       blockers=_compile(spec.blockers, lexicons, path, f"{field}.blockers") if spec.blockers else None)
 
 
 def load_rules(path: Path | str | None = None) -> TriageRules:

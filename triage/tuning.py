@@ -13,7 +13,7 @@ from triage.classify import classify
 from triage.evaluation import Item, load_items
 from triage import learned
 from triage.learned import Example, LearnedReading, load_corpus, train
-from triage.rules import LearnedThresholds, TriageRules, Urgency, load_rules
+from triage.rules import TriageRules, Urgency, load_rules
 from jishijiu.settings import PROJECT_ROOT
 
 FOLDS = 5
