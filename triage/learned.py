@@ -29,6 +29,7 @@ from triage.rules import LearnedThresholds, Urgency
 
 log = logging.getLogger(__name__)
 CORPUS_DIR = Path(__file__).with_name("corpus")
+SCORED_SETS = Path(__file__).with_name("scored_sets.yaml")   # frozen eval sets already scored once: level labels
 MIN_DEPARTMENT_EXAMPLES = 8        # a department with fewer positive examples gets no classifier
 LEVELS = tuple(Urgency)            # normal, urgent, emergency
 LEVEL_C = 8.0                      # inverse regularisation, chosen by cross-validation (python -m triage.tuning)
@@ -44,11 +45,25 @@ class CorpusItem(BaseModel):
     depts: list[str] = []
 
 
+class ScoredItem(BaseModel):
+    """One item of a frozen evaluation set (eval/triage_unseen*.yaml): accepted levels, the most likely first."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    t: str = Field(min_length=1, max_length=2000)
+    ok: list[Urgency] = Field(min_length=1)
+    dept: str | None = None
+
+
+class ScoredSets(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    sets: list[str]
+
+
 @dataclass(frozen=True)
 class Example:
     text: str
     level: Urgency
-    departments: tuple[str, ...]       # department ids
+    departments: tuple[str, ...] | None   # department ids; None: labelled for the level only
 
 
 @dataclass(frozen=True)
@@ -91,10 +106,41 @@ def load_corpus(directory: Path = CORPUS_DIR) -> list[Example]:
     return examples
 
 
+def load_scored_sets(manifest: Path = SCORED_SETS) -> list[Example]:
+    """The frozen evaluation sets the manifest lists (paths relative to it), as level-only examples labelled with
+    their most likely level. A set is listed only after its single scoring (docs/triage.md): from then on it is
+    tuning data, and the next frozen set is the figure."""
+    if not manifest.exists():
+        return []
+    try:
+        listed = ScoredSets.model_validate(yaml.load(manifest.read_text(encoding="utf-8"), Loader=SAFE_LOADER))
+    except ValidationError as exc:
+        raise RulesError(manifest, "sets", str(exc.errors()[0]["msg"])) from None
+    examples: list[Example] = []
+    for name in listed.sets:
+        path = (manifest.parent / name).resolve()
+        if not path.is_file():          # an installed package without eval/: the corpus alone still trains
+            log.warning("scored set %s listed in %s is missing: trained without it", name, manifest)
+            continue
+        for i, item in enumerate(yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or []):
+            try:
+                parsed = ScoredItem.model_validate(item)
+            except ValidationError as exc:
+                raise RulesError(path, f"[{i}]", str(exc.errors()[0]["msg"])) from None
+            examples.append(Example(parsed.t, parsed.ok[0], None))
+    return examples
+
+
+def training_examples() -> list[Example]:
+    """What the shipped classifier learns from: the corpus, then the scored frozen sets (levels only)."""
+    return load_corpus() + load_scored_sets()
+
+
 def fingerprint(examples: Iterable[Example]) -> str:
     digest = hashlib.sha256()
     for e in examples:
-        digest.update(f"{e.text}\t{e.level}\t{','.join(e.departments)}\n".encode())
+        depts = "-" if e.departments is None else ",".join(e.departments)
+        digest.update(f"{e.text}\t{e.level}\t{depts}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -135,22 +181,26 @@ def train(examples: Sequence[Example]) -> LearnedTriage:
     levels = LogisticRegression(C=LEVEL_C, max_iter=3000, class_weight="balanced", solver="saga", random_state=0)
     levels.fit(x, [e.level.value for e in examples])
     departments: dict[str, LogisticRegression] = {}
-    for dept in sorted({d for e in examples for d in e.departments}):
-        y = np.array([dept in e.departments for e in examples])
+    labelled = np.array([e.departments is not None for e in examples])   # level-only examples teach no routes
+    x_routed = x[labelled]
+    routed = [e.departments for e in examples if e.departments is not None]
+    for dept in sorted({d for ds in routed for d in ds}):
+        y = np.array([dept in ds for ds in routed])
         if y.sum() < MIN_DEPARTMENT_EXAMPLES or y.all():
             continue
         # the dual problem: far fewer examples than n-gram features, so it solves ~8x faster, same probabilities
         model = LogisticRegression(C=DEPARTMENT_C, class_weight="balanced", solver="liblinear", dual=True,
                                    random_state=0, max_iter=1000)
-        model.fit(x, y)
+        model.fit(x_routed, y)
         departments[dept] = model
     return LearnedTriage(vectorizer, levels, departments, fingerprint(examples))
 
 
 @lru_cache(maxsize=1)
 def default_model() -> LearnedTriage | None:
-    """The classifier trained on the shipped corpus, once per process; None when the corpus is empty."""
-    examples = load_corpus()
+    """The classifier trained on the shipped corpus and the scored sets, once per process; None when there is
+    nothing to learn from."""
+    examples = training_examples()
     if not examples:
         log.warning("triage corpus %s is empty: triage uses the rules only", CORPUS_DIR)
         return None

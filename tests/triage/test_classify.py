@@ -194,3 +194,37 @@ def test_cannot_go_on_about_money_is_hardship_without_money_a_self_harm_risk(rul
 def test_thanks_and_money_called_life_saving_are_not_a_danger(rules: TriageRules) -> None:
     assert classify("救命之恩 永生难忘 谢谢济时救的同志们", rules).urgency is Urgency.NORMAL
     assert classify("快来救命，俺爹掉河里了", rules).urgency is Urgency.EMERGENCY
+
+
+# What the seventh round read from six scored frozen sets (docs/triage.md): writers who saw nothing of ours put a
+# patient whom the hospital is treating, an injury with a bill, and a child whose carer is in hospital at 急难.
+@pytest.mark.parametrize(("text", "level"), [
+    ("送外卖摔断了胳膊，平台不管，干不了活，房租交不上了", Urgency.URGENT),           # an injury and money: 急难
+    ("工友被车撞了躺在路边流血，俺们凑不够钱", Urgency.EMERGENCY),                  # hurt and nobody taking him in
+    ("12345转办：一名务工人员受伤后被老板扔在路边，无人送医", Urgency.EMERGENCY),
+    ("俺老公在工地出事了，现在还昏迷着在医院，工地的人说不管", Urgency.URGENT),      # the hospital is treating him
+    ("俺爸被人打伤了躺在医院，要做开颅手术，钱不够", Urgency.EMERGENCY),            # the operation waits for money
+    ("丈夫突然脑出血走了，家里就他挣钱", Urgency.URGENT),                          # a death, not care withheld
+])
+def test_care_under_way_is_urgent_care_missing_an_emergency(rules: TriageRules, text: str, level: Urgency) -> None:
+    assert classify(text, rules).urgency is level
+
+
+def test_a_child_whose_carer_is_in_hospital_is_urgent_a_child_alone_an_emergency(rules: TriageRules) -> None:
+    assert classify("奶奶带着孙子过 奶奶住院了 孙子八岁 没人管", rules).urgency is Urgency.URGENT
+    assert classify("俩孩子一个人在家，大人都联系不上", rules).urgency is Urgency.EMERGENCY
+    assert classify("孩子妈跑了，我在工地摔伤住院，家里三个孩子没人管没饭吃", rules).urgency is Urgency.EMERGENCY
+
+
+@pytest.mark.parametrize("text", [
+    "俺原来是低保，闺女结婚迁走了户口，要不要去报一下",          # 迁走了 is not a death
+    "孩子高烧住院一礼拜了，老人的药也该买了",                    # buying medicine is not stockpiling it
+    "冰雹把屋顶砸了好几个窟窿，屋里摆满了盆",                    # the roof is damaged, nobody is under it
+])
+def test_words_that_only_look_like_a_cue(rules: TriageRules, text: str) -> None:
+    reasons = "".join(classify(text, rules).reasons)
+    assert not any(label in reasons for label in ("家庭成员死亡", "自杀自伤风险", "被困无法脱身"))
+
+
+def test_a_family_sleeping_outside_after_an_earthquake_is_an_emergency(rules: TriageRules) -> None:
+    assert classify("地震把房子震裂了，一家人晚上只能睡在外面", rules).urgency is Urgency.EMERGENCY

@@ -6,9 +6,14 @@ import pytest
 from nlu.normalise import normalise
 from triage import default_triage
 from triage.classify import classify
-from triage.learned import Example, load_corpus, train
+import yaml
+
+from jishijiu.settings import PROJECT_ROOT
+from triage.learned import SCORED_SETS, Example, load_corpus, load_scored_sets, train
 from triage.rules import Urgency
 from triage.errors import RulesError
+
+EVAL_DIR = PROJECT_ROOT / "eval"
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +98,29 @@ def test_without_enough_examples_of_every_level_training_refuses() -> None:
 
 
 def test_when_the_rules_read_the_danger_out_of_the_present_the_model_needs_more_to_call_an_emergency(config) -> None:  # noqa: ANN001
-    text = "家里老人有点糊涂了，老怕他哪天走丢了，有啥法子"
+    text = "俺娘老年痴呆，就怕她哪天走丢了"
     reading = config.model.read(normalise(text))
     p = reading.levels[Urgency.EMERGENCY]
     assert config.rules.learned.emergency_at <= p < config.rules.learned.context_emergency_at
     c = classify(text, config.rules, config.model)
-    assert c.urgency is not Urgency.EMERGENCY                  # 老怕…哪天 is a worry, not a lost man
+    assert c.urgency is not Urgency.EMERGENCY                  # 就怕…哪天 is a worry, not a lost woman
     assert any(r.startswith("假设或担心：") for r in c.reasons)
+
+
+def test_the_scored_frozen_sets_teach_the_level_and_the_newest_set_stays_unseen(tmp_path: Path) -> None:
+    scored = load_scored_sets()
+    assert len(scored) >= 1800 and all(e.departments is None for e in scored)
+    listed = set(yaml.safe_load(SCORED_SETS.read_text(encoding="utf-8"))["sets"])
+    frozen = sorted(EVAL_DIR.glob("triage_unseen*.yaml"), key=lambda p: int(p.stem.removeprefix("triage_unseen") or 1))
+    assert f"../eval/{frozen[-1].name}" not in listed          # the newest frozen set is the next figure
+    assert all((SCORED_SETS.parent / name).is_file() for name in listed)
+    (tmp_path / "sets.yaml").write_text("sets: [gone.yaml]\n", encoding="utf-8")
+    assert load_scored_sets(tmp_path / "sets.yaml") == []     # an install without eval/ trains on the corpus
+
+
+def test_level_only_examples_train_no_routes() -> None:
+    examples = load_corpus()[::4]
+    with_levels = examples + [Example("俺家出事了，孩子找不着了", Urgency.EMERGENCY, None)] * 20
+    routes = train(with_levels).read("孩子找不着了").departments
+    # 民政 leads every labelled example, so it gets no model; read as "no routes", the level-only ones would make one
+    assert "minzheng" not in routes and routes.keys() == train(examples).read("孩子找不着了").departments.keys()
