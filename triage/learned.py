@@ -106,21 +106,25 @@ def load_corpus(directory: Path = CORPUS_DIR) -> list[Example]:
     return examples
 
 
-def load_scored_sets(manifest: Path = SCORED_SETS) -> list[Example]:
-    """The frozen evaluation sets the manifest lists (paths relative to it), as level-only examples labelled with
-    their most likely level. A set is listed only after its single scoring (docs/triage.md): from then on it is
-    tuning data, and the next frozen set is the figure."""
+def scored_set_paths(manifest: Path = SCORED_SETS) -> list[Path]:
+    """The frozen sets the manifest lists, resolved (paths relative to it); [] without a manifest."""
     if not manifest.exists():
         return []
     try:
         listed = ScoredSets.model_validate(yaml.load(manifest.read_text(encoding="utf-8"), Loader=SAFE_LOADER))
     except ValidationError as exc:
         raise RulesError(manifest, "sets", str(exc.errors()[0]["msg"])) from None
+    return [(manifest.parent / name).resolve() for name in listed.sets]
+
+
+def load_scored_sets(manifest: Path = SCORED_SETS) -> list[Example]:
+    """The frozen evaluation sets the manifest lists (paths relative to it), as level-only examples labelled with
+    their most likely level. A set is listed only after its single scoring (docs/triage.md): from then on it is
+    tuning data, and the next frozen set is the figure."""
     examples: list[Example] = []
-    for name in listed.sets:
-        path = (manifest.parent / name).resolve()
+    for path in scored_set_paths(manifest):
         if not path.is_file():          # an installed package without eval/: the corpus alone still trains
-            log.warning("scored set %s listed in %s is missing: trained without it", name, manifest)
+            log.warning("scored set %s listed in %s is missing: trained without it", path, manifest)
             continue
         for i, item in enumerate(yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or []):
             try:
