@@ -110,6 +110,11 @@ def tells_a_story(text: str) -> bool:
     return chinese_characters(t) >= _STORY_MIN_CJK
 
 
+_NAME_PIECES = re.compile(r"[，,。；;\s\d*]+|身份|电话|手机")
+# a nickname, a surname alone or a relative said where the name was asked: '老刘', '姓韩', '俺爹'
+_NOT_A_FULL_NAME = re.compile(r"^(?:老|小|阿)[\u4e00-\u9fff]$|^姓|爹|娘|爸|妈|儿子|闺女|女儿|孩子|老伴|爷爷|奶奶|姥|俺|我")
+
+
 def _trim_name(raw: str) -> str | None:
     name = raw
     for stop in _NAME_STOP:
@@ -135,9 +140,11 @@ def find_name(text: str, *, asked: bool = False) -> str | None:
     m = _NAME_SAID.search(t)
     if m and (name := _trim_name(m.group(1) or m.group(2))):
         return name
-    if asked:               # answering "姓名": the first run of characters before a comma or a number
-        first = re.split(r"[，,。；;\s\d*]|身份|电话|手机", parsing.clean_name(t), maxsplit=1)[0]
-        return _trim_name(first) if first else None
+    if asked:               # answering "姓名": the first piece that is a full name ('俺是老刘，刘长河' → '刘长河')
+        pieces = [p for p in _NAME_PIECES.split(parsing.clean_name(t)) if p]
+        names = [n for p in pieces if (n := _trim_name(parsing.clean_name(p)))]
+        full = [n for n in names if not _NOT_A_FULL_NAME.search(n)]
+        return (full or names or [None])[0]
     return None
 
 

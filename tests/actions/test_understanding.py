@@ -43,6 +43,16 @@ def test_no_name_in_other_sentences() -> None:
     assert find_name("李秀英", asked=True) == "李秀英"
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("俺是老刘，刘长河", "刘长河"),                     # a nickname first, then the name
+    ("俺姓韩，韩德胜", "韩德胜"),                       # the surname alone first
+    ("申请人是俺爹，孔令祥；俺是他儿孔德华", "孔令祥"),   # the relative, then the applicant's name, then the writer's
+    ("老刘", "老刘"),                                  # only a nickname: kept, the read-back lets them correct it
+])
+def test_the_name_asked_for_is_the_full_name_in_the_answer(text: str, name: str) -> None:
+    assert find_name(text, asked=True) == name
+
+
 @pytest.mark.parametrize(("text", "size"), [("俺家五口人", 5), ("家里一共4口人", 4), ("就我一个", 1),
                                             ("三口人 孩子上学没钱", 3), ("两个人打我", None)])
 def test_household_only_when_said_as_a_household(text: str, size: int | None) -> None:
