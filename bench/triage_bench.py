@@ -1,4 +1,4 @@
-"""Triage speed: training the learned classifier from the corpus, and classify() per situation (rules + classifier).
+"""Triage speed: training the learned classifier from the corpus and the scored sets, and classify() per situation (rules + classifier).
 
 Run: .venv/bin/python bench/triage_bench.py  (prints a Markdown table for docs/benchmarks.md)
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from triage.classify import classify
-from triage.learned import load_corpus, train
+from triage.learned import training_examples, train
 from triage.rules import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> None:
     started = time.perf_counter()
-    examples = load_corpus()
+    examples = training_examples()
     loaded = time.perf_counter() - started
     started = time.perf_counter()
     model = train(examples)
