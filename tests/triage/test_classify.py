@@ -228,3 +228,17 @@ def test_words_that_only_look_like_a_cue(rules: TriageRules, text: str) -> None:
 
 def test_a_family_sleeping_outside_after_an_earthquake_is_an_emergency(rules: TriageRules) -> None:
     assert classify("地震把房子震裂了，一家人晚上只能睡在外面", rules).urgency is Urgency.EMERGENCY
+
+
+@pytest.mark.parametrize("text", [
+    "恁这个2小时先行救助是真的吗？要是半夜有人快冻死了恁真能两个钟头到？",   # a hypothetical
+    "俺梦见俺家房子塌了 心里不得劲",                                         # a dream
+])
+def test_ifs_and_dreams_are_not_events(rules: TriageRules, text: str) -> None:
+    assert classify(text, rules).urgency is Urgency.NORMAL
+
+
+def test_wages_dragged_out_are_not_a_beating_and_medicine_stopped_years_ago_is_past(rules: TriageRules) -> None:
+    assert "家庭暴力" not in "".join(classify("俺男人打工叫拖欠了一年的工钱", rules).reasons)
+    assert classify("我妈以前有抑郁症，吃了几年药已经好了，停药一年多了", rules).urgency is not Urgency.EMERGENCY
+    assert classify("俺爹的药断了三天了，没钱买", rules).urgency is Urgency.EMERGENCY
