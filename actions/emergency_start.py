@@ -33,8 +33,17 @@ DISTRESS_REASONS = ("自杀自伤风险", "危险处徘徊")     # triage cue la
 # The resident was applying when the emergency came up: once the emergency is complete, the application goes on and
 # completes the same case (actions/emergency_submit.py, actions/submit_application.py).
 RESUME_APPLICATION = "resume_application"
-# A long story of hardship (not a short alarm such as "快来人，邻居家着火了") is an application as well: it resumes.
+# A long story of hardship (not a short alarm such as "快来人，邻居家着火了") is an application as well: it resumes;
+# so is a shorter one about the resident's own household ("俺娘俩没地方住了，租的房子到期了房东不让住了").
 LONG_STORY_CJK = 30
+OWN_STORY_CJK = 14
+
+
+def _a_story_of_hardship(text: str, third_party: bool) -> bool:
+    """Hardship told at length, or the resident's own told shortly (no neighbour's alarm): an application too."""
+    length = chinese_characters(text)
+    own = not third_party and length >= OWN_STORY_CJK
+    return (length >= LONG_STORY_CJK or own) and tells_hardship(text)
 
 
 def reported_before(tracker: Tracker) -> str | None:
@@ -132,7 +141,7 @@ class ActionStartEmergency(Action):
         applying = (tracker.active_loop or {}).get("name") == "application_form" or \
             bool(tracker.get_slot("situation")) or "申请" in (text or "") or \
             bool(ASKS_FOR_HELP.search(parsing.normalise(text or ""))) or \
-            (chinese_characters(text or "") >= LONG_STORY_CJK and tells_hardship(text or ""))
+            _a_story_of_hardship(text or "", assessment.third_party)
         events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("asked_counts", None),
                                    SlotSet(RESUME_APPLICATION, True) if applying else SlotSet(RESUME_APPLICATION,
                                                                                               None),

@@ -22,7 +22,7 @@ ASKS_FOR_HELP = re.compile(r"救助|救济|补助|低保|帮扶|求助|济时救
 HARDSHIP = re.compile(r"困难|过不下去|揭不开锅|没钱|拿不出|凑不齐|交不起|住院|病|灾|着火|烧了|失业|没收入|没活干|孤老|"
                       r"残疾|瘫|断顿|没饭吃|欠债|借遍|塌|淹|冲了|冲走|泡了|砸|摔|伤|没了|走了|欠薪|没发工资|危房|漏雨|"
                       r"灌水|裂缝|大缝|下岗|关门|倒闭|还不上|交不上|供不起|紧巴|日子难|透析|化疗|癌|尿毒|撑不住|"
-                      r"撑不下去|没法过")
+                      r"撑不下去|没法过|没地方住|不让住|没处住|房租|赶出来|学费|生活费")
 REPLIES = {"greet": "utter_greet", "out_of_scope": "utter_out_of_scope", "chitchat": "utter_chitchat"}
 DEFAULT_REPLY = "utter_how_can_i_help"
 

@@ -163,6 +163,16 @@ def test_the_emergency_form_takes_a_place_and_a_phone_in_one_message(live, pg_en
     assert case.county_code == "370811" and "南关村" in case.situation
 
 
+def test_a_short_story_of_ones_own_that_is_an_emergency_goes_on_to_the_application(live) -> None:
+    user, phone = new_user(), phone_number()
+    first = live.say_text(user, "俺娘俩没地方住了，租的房子到期了房东不让住了")
+    assert CASE_NUMBER.search(first) and "2小时" in first, first             # the emergency is filed at once
+    live.say_text(user, phone)
+    last = live.say_text(user, "任城区南关村") if requested(live, user) == "emergency_location" else ""
+    assert "接着把申请信息填完整" in last, last                             # and the application goes on
+    assert requested(live, user) is not None
+
+
 def test_rasa_never_sees_a_clear_number(live) -> None:
     user, phone = new_user(), phone_number()
     live.say_text(user, f"我叫李秀英，电话{phone}，身份证{ID}，想申请救助")
