@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     qa.set_defaults(handler=_eval_qa)
     et = ev_sub.add_parser("triage", help="triage levels, under-triage and departments on the tuned and frozen sets")
     et.add_argument("--tuned", default=str(PROJECT_ROOT / "eval" / "triage.yaml"))
-    et.add_argument("--unseen", default=str(PROJECT_ROOT / "eval" / "triage_unseen7.yaml"),
+    et.add_argument("--unseen", default=str(PROJECT_ROOT / "eval" / "triage_unseen8.yaml"),
                     help="a frozen set (default: the newest; docs/triage.md records when each was scored once)")
     et.add_argument("-v", "--verbose", action="store_true", help="list the misses")
     et.set_defaults(handler=_eval_triage)

@@ -21,7 +21,7 @@ def _report(name: str) -> Report:
     return evaluate(name, load_items(EVAL / name), lambda text: classify(text, config.rules, config.model))
 
 
-FROZEN = ["triage_unseen.yaml", "triage_unseen2.yaml", *(f"triage_unseen{n}.yaml" for n in range(3, 8))]
+FROZEN = ["triage_unseen.yaml", "triage_unseen2.yaml", *(f"triage_unseen{n}.yaml" for n in range(3, 9))]
 
 
 @pytest.mark.parametrize("name", ["triage.yaml", *FROZEN])
@@ -45,7 +45,7 @@ def test_tuned_set(capsys: pytest.CaptureFixture[str]) -> None:
 # Floors at each set's figure of record (docs/triage.md): (accepted, emergency recall). Under-triage ≤ 2% everywhere.
 FLOORS = {"triage_unseen.yaml": (0.85, 0.98), "triage_unseen2.yaml": (0.85, 0.98), "triage_unseen3.yaml": (0.77, 0.98),
           "triage_unseen4.yaml": (0.82, 0.97), "triage_unseen5.yaml": (0.88, 0.94), "triage_unseen6.yaml": (0.86, 0.98),
-          "triage_unseen7.yaml": (0.87, 0.90)}
+          "triage_unseen7.yaml": (0.87, 0.90), "triage_unseen8.yaml": (0.83, 0.98)}
 
 
 @pytest.mark.parametrize("name", FROZEN)
