@@ -111,6 +111,20 @@ def _out_of_present(piece: _Piece, text: str, rules: TriageRules) -> str | None:
     return None
 
 
+def _fictional(piece: _Piece, text: str, clauses: list[tuple[int, int]], rules: TriageRules) -> str | None:
+    """Why a piece is nobody's danger: a book, a game or the news named in its clause or the clause before
+    ("我在写小说 里面主人公想自杀"), and its own clause not in the first person ("看了新闻 俺也不想活了" counts)."""
+    f = rules.fiction
+    if f is None:
+        return None
+    at = clauses.index(piece.clause)
+    lo = clauses[max(at - 1, 0)][0]
+    m = f.words.regex.search(text, lo, piece.start)
+    if m is None or f.speakers.regex.search(text, piece.clause[0], piece.clause[1]):
+        return None
+    return f"{f.label}：{m.group()}"
+
+
 def _marker_note(markers: TextMarkers | None, text: str) -> str | None:
     """The note when one of the markers is in the text and none of its blockers is ("眼下已安全：人都没事")."""
     if markers is None or (markers.blockers is not None and markers.blockers.regex.search(text)):
@@ -146,6 +160,10 @@ def _match(cue: Cue, text: str, clauses: list[tuple[int, int]], rules: TriageRul
             phrase = _negator(piece, text, rules)
             if phrase:
                 excluded.append(f"{rules.negation.label}{REASON_SEPARATOR}{phrase}")
+                continue
+            story = _fictional(piece, text, clauses, rules)
+            if story:
+                excluded.append(story)
                 continue
             why = _out_of_present(piece, text, rules) if cue.context_applies else None
             if why:

@@ -82,6 +82,16 @@ class HypotheticalSpec(_Spec):
     window: int = Field(ge=0, le=20)
 
 
+class FictionSpec(_Spec):
+    """Someone else's story in a book, a game, the news ("我在写小说，主人公想自杀"): a cue piece in the clause of one
+    of these words, or the clause after it, does not count unless that clause speaks in the first person
+    (`speakers`). Unlike the other contexts it applies to `context: keep` cues too: it is nobody's danger."""
+
+    label: str
+    words: list[str] = Field(min_length=1)
+    speakers: list[str] = Field(min_length=1)
+
+
 class EnquirySpec(_Spec):
     """A policy question that only names a danger ("冬天有没有取暖补贴"): a cue piece whose clause names a policy
     topic, in a message that asks something, does not count."""
@@ -176,6 +186,7 @@ class RulesFile(_Spec):
     negation: NegationSpec
     past: PastSpec
     hypothetical: HypotheticalSpec | None = None
+    fiction: FictionSpec | None = None
     enquiry: EnquirySpec | None = None
     safe_now: TextMarkersSpec | None = None
     under_care: TextMarkersSpec | None = None
@@ -254,6 +265,13 @@ class Hypothetical:
 
 
 @dataclass(frozen=True)
+class Fiction:
+    label: str
+    words: Terms
+    speakers: Terms
+
+
+@dataclass(frozen=True)
 class Enquiry:
     label: str
     questions: Terms
@@ -304,6 +322,7 @@ class TriageRules:
     clarify: Clarify | None = None
     learned: LearnedThresholds | None = None
     hypothetical: Hypothetical | None = None
+    fiction: Fiction | None = None
     enquiry: Enquiry | None = None
     safe_now: TextMarkers | None = None
     under_care: TextMarkers | None = None
@@ -429,6 +448,8 @@ def build_rules(spec: RulesFile, path: Path) -> TriageRules:
         learned=LearnedThresholds(**spec.learned.model_dump()) if spec.learned else None,
         hypothetical=Hypothetical(label=h.label, words=_compile(h.words, {}, path, "hypothetical.words"),
                                   window=h.window) if (h := spec.hypothetical) else None,
+        fiction=Fiction(label=f.label, words=_compile(f.words, {}, path, "fiction.words"),
+                        speakers=_compile(f.speakers, {}, path, "fiction.speakers")) if (f := spec.fiction) else None,
         enquiry=Enquiry(label=e.label, questions=_compile(e.questions, {}, path, "enquiry.questions"),
                         topics=_compile(e.topics, spec.lexicons, path, "enquiry.topics")) if (e := spec.enquiry) else None,
         safe_now=_text_markers(spec.safe_now, spec.lexicons, path, "safe_now"),

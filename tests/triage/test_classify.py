@@ -242,3 +242,18 @@ def test_wages_dragged_out_are_not_a_beating_and_medicine_stopped_years_ago_is_p
     assert "家庭暴力" not in "".join(classify("俺男人打工叫拖欠了一年的工钱", rules).reasons)
     assert classify("我妈以前有抑郁症，吃了几年药已经好了，停药一年多了", rules).urgency is not Urgency.EMERGENCY
     assert classify("俺爹的药断了三天了，没钱买", rules).urgency is Urgency.EMERGENCY
+
+
+@pytest.mark.parametrize("text", [
+    "我在写一篇小说 里面主人公想自杀 想了解下现实中济时救的流程",
+    "俺家孩子玩游戏 游戏里面说要跳楼 孩子说是游戏里的招式",
+    "电视上演的那个跳楼讨薪的 俺们这有没有这种事",
+])
+def test_a_danger_in_a_book_a_game_or_the_news_is_nobodys(rules: TriageRules, text: str) -> None:
+    found = classify(text, rules)
+    assert found.urgency is Urgency.NORMAL and any(r.startswith("书里戏里或新闻里的事：") for r in found.reasons)
+
+
+@pytest.mark.parametrize("text", ["看了新闻 俺也不想活了", "我在写小说，我不想活了", "电视上那个人跟我一样，我也想跳楼"])
+def test_the_first_person_beside_a_story_is_still_a_self_harm_risk(rules: TriageRules, text: str) -> None:
+    assert classify(text, rules).urgency is Urgency.EMERGENCY
