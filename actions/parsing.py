@@ -56,10 +56,11 @@ _YES_EXACT = {"好", "行", "是", "对", "嗯", "中", "妥", "管", "ok", "yes
               "同一", "同易", "童意", "铜意"}        # 同意 as pinyin input mistypes it
 _NO_EXACT = {"不", "否", "no", "没", "没有", "不是", "不好"}
 _YES_PHRASES = ("同意", "愿意", "可以", "好的", "没问题", "没有问题", "确认", "没错", "正确", "提交", "就这样", "没毛病",
-                "交了吧", "交吧")
+                "交了吧", "交吧", "乐意", "答应", "做主")
 # "对，提交", "中中中", "行 交了吧": a short answer that starts with a yes (and asks nothing).
 _YES_START = ("对", "是", "嗯", "好", "行", "中", "管", "妥")
-_NO_PHRASES = ("不同意", "不愿意", "不想", "不要", "不行", "不可以", "不用", "拒绝", "还没", "没同意", "有误", "不对",
+_NO_PHRASES = ("不同意", "不愿意", "不乐意", "不答应", "没答应", "做不了主", "不想", "不要", "不行", "不可以", "不用", "拒绝",
+               "还没", "没同意", "有误", "不对",
                "错了", "有错", "要改", "修改", "算了")
 
 
@@ -143,14 +144,15 @@ def _group_size(group: str) -> int:
     return {"俩": 2, "两": 2, "仨": 3}.get(head) or cn_number(head) or (int(head) if head.isdigit() else 1)
 
 
-_TOTAL_AT_END = re.compile(r"(?:俩|两|仨|[二三四五六七八九十]|\d{1,2})个?人[。.!！]?$|(?:娘|爷|哥|姐|兄弟|姐妹)(俩|仨)")
+_TOTAL_AT_END = re.compile(r"(俩|两|仨|[二三四五六七八九十]|\d{1,2})个?人(?:过日子|过|住|生活|在家)?[。.!！]?$"
+                           r"|(?:娘|爷|哥|姐|兄弟|姐妹)(俩|仨)|^(?:俺|咱|我|俺们|咱们|我们)(俩|仨)[。.!！]?$")
 
 
 def listed_members(text: str) -> int | None:
     """The household counted from a list of its members; None when the text is not such a list."""
     total = _TOTAL_AT_END.search(text)
     if total:                               # "俺跟娃俩人", "俺娘俩": the total said at the end
-        word = total.group(1) or re.sub(r"个?人[。.!！]?$", "", total.group(0))
+        word = total.group(1) or total.group(2) or total.group(3)
         return {"俩": 2, "两": 2, "仨": 3}.get(word) or cn_number(word)
     count, parts = 0, [p for p in _MEMBER_SPLIT.split(text) if p]
     for part in parts:

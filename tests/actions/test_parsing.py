@@ -9,7 +9,9 @@ from cases.errors import UnknownDivision
 
 @pytest.mark.parametrize(("text", "expected"), [("同意", True), ("行", True), ("确认提交", True), ("没问题", True),
                                                  ("不同意", False), ("有误要改", False), ("还没有", False),
-                                                 ("你好", None), ("", None)])
+                                                 ("你好", None), ("", None),
+                                                 ("俺是他亲娘，他的事俺做主，他也乐意", True), ("他不乐意", False),
+                                                 ("他做不了主", False)])
 def test_yes_no(text: str, expected: bool | None) -> None:
     assert parsing.yes_no(text) is expected
 
@@ -25,7 +27,8 @@ def test_applies_for(text: str, expected: str | None) -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [("仨人 俺 俺闺女 俺婆婆", 3), ("俺、俺男人、俩孩子，还有俺婆婆", 5),
                                                  ("俺两口子加俩娃", 4), ("一共五口人", 5), ("就俺一个", 1),
-                                                 ("四口，俺爹俺娘俺跟俺弟弟", 4), ("两口子", 2)])
+                                                 ("四口，俺爹俺娘俺跟俺弟弟", 4), ("两口子", 2),
+                                                 ("俺娘跟俺爹俩人过", 2), ("俺俩", 2), ("俺仨。", 3)])
 def test_household_said_as_a_total_or_as_a_list(text: str, expected: int) -> None:
     assert parsing.household_size(text) == expected
 

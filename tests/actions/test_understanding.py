@@ -40,6 +40,7 @@ def test_names_said_in_passing(text: str, name: str) -> None:
 def test_no_name_in_other_sentences() -> None:
     assert find_name("我叫了120，现在在医院") is None
     assert find_name("住院花了三万多") is None
+    assert find_name("俺娘同意，是她叫俺帮着弄的") is None          # 叫俺 is "asked me to", not a name
     assert find_name("李秀英", asked=True) == "李秀英"
 
 
