@@ -11,7 +11,7 @@ PORT ?= 8000
 RASA_PORT ?= 5005
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run serve test eval nlu-eval bench kb-check clean
+.PHONY: setup run serve test eval nlu-eval bench kb-check clean
 
 # Set-up prints one line per venv; pip's output goes to var/logs/setup-*.log (its end is shown when it fails).
 $(STAMP): pyproject.toml constraints.txt
@@ -34,16 +34,20 @@ $(RASA_STAMP): constraints-rasa.txt
 	  || { tail -n 30 var/logs/setup-venv-rasa.log; echo "make: setting up $(RASA_VENV) failed"; exit 1; }
 	@touch $(RASA_STAMP)
 
+# Both virtual environments, set up side by side on a fresh machine (two cores: about a minute and a half sooner).
+setup:
+	@$(MAKE) --no-print-directory -s -j2 $(STAMP) $(RASA_STAMP)
+
 # Trains the bot only when its inputs changed (fingerprint in the model's name, see jishijiu/supervisor.py), prints
 # progress and the ready line; Rasa's output goes to var/logs/.
-run: $(STAMP) $(RASA_STAMP)
+run: setup
 	@$(VENV)/bin/jishijiu run --host $(HOST) --port $(PORT) --rasa-port $(RASA_PORT)
 
 serve: $(STAMP)
 	$(VENV)/bin/jishijiu serve --host $(HOST) --port $(PORT)
 
 # The conversation tests use the same fingerprinted model as `make run` (trained once, then reused).
-test: $(STAMP) $(RASA_STAMP)
+test: setup
 	$(VENV)/bin/python -m pytest
 
 eval: $(STAMP)
