@@ -257,3 +257,21 @@ def test_a_danger_in_a_book_a_game_or_the_news_is_nobodys(rules: TriageRules, te
 @pytest.mark.parametrize("text", ["看了新闻 俺也不想活了", "我在写小说，我不想活了", "电视上那个人跟我一样，我也想跳楼"])
 def test_the_first_person_beside_a_story_is_still_a_self_harm_risk(rules: TriageRules, text: str) -> None:
     assert classify(text, rules).urgency is Urgency.EMERGENCY
+
+
+def test_a_death_by_drowning_or_electric_shock_is_news_of_a_death_not_a_life_to_save(rules: TriageRules) -> None:
+    found = classify("儿子昨日在外务工时触电身亡，家中剩一对七旬老人", rules)
+    assert found.urgency is Urgency.URGENT and not any(r.startswith("生命危险") for r in found.reasons)
+    assert classify("孩子掉井里了，快来人", rules).urgency is Urgency.EMERGENCY
+
+
+def test_an_old_person_alone_beside_the_word_children_is_not_a_child_alone(rules: TriageRules) -> None:
+    lonely = classify("老伴去世三年了 俺一个人在家 孩子们都忙 就是闷得慌", rules)
+    assert not any(r.startswith("儿童处境危险") for r in lonely.reasons)
+    assert classify("学生说他妈妈好几天没回家了，他一个人在家吃方便面", rules).urgency is Urgency.EMERGENCY
+
+
+@pytest.mark.parametrize("text", ["俺村那个老井盖子坏了 小孩老在旁边玩 还没出事 要不早晚掉进去",
+                                  "刚才俺打电话说俺爹走丢了 现在找着了 不用找了 谢谢恁"])
+def test_sooner_or_later_and_called_off_are_not_emergencies(rules: TriageRules, text: str) -> None:
+    assert classify(text, rules).urgency is not Urgency.EMERGENCY
