@@ -19,7 +19,7 @@ STATUS_SLOTS = ("status_case_number", "status_phone_last4")
 PLACE_SLOTS = ("location_code", "location_label")
 # How many times each question of the current form was asked: {"location_code": 2, …} (actions/asking.py).
 ASKED_COUNTS = "asked_counts"
-CHANNELS = ("webchat", "wechat", "telegram", "hotline", "qr")
+CHANNELS = ("webchat", "wechat", "telegram", "hotline", "qr", "api")
 DEFAULT_CHANNEL = "webchat"
 
 

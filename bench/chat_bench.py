@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import percentile, write_section  # noqa: E402
 
 from jishijiu.settings import load_settings  # noqa: E402
-from tests.conversation.live import start_stack, train_model  # noqa: E402
+from tests.conversation.live import TEST_API_KEY, start_stack, train_model  # noqa: E402
 
 # A resident's short conversation: no application is filed, so runs repeat without growing the case store.
 SCRIPTS = {
@@ -53,7 +53,8 @@ async def converse(client: httpx.AsyncClient, url: str, make_body, rounds: int, 
 async def run(url: str, make_body, conversations: int, rounds: int,  # noqa: ANN001
               script: list[str] = SCRIPT) -> tuple[list[float], float]:
     latencies: list[float] = []
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=conversations)) as client:
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=conversations),
+                                 headers={"Authorization": f"Bearer {TEST_API_KEY}"}) as client:
         await converse(client, url, make_body, 1, [], script)            # warm-up
         start = time.perf_counter()
         await asyncio.wait_for(asyncio.gather(*(converse(client, url, make_body, rounds, latencies, script)

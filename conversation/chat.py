@@ -116,7 +116,8 @@ class ChatService:
             if emergency and loop != EMERGENCY_FORM and not answer_only and not already and not declined:
                 message = emergency_trigger(masked)
         try:
-            meta = {**metadata, "channel": channel, NO_DANGER_METADATA: declined}
+            # the door may name the message's origin (an API client's "api" or a relayed poster's "qr"); else the channel
+            meta = {"channel": channel, **metadata, NO_DANGER_METADATA: declined}
             replies = await self._rasa.send(sender, message, meta)
             if self._repeats is not None and await self._repeats.would_loop(sender, replies):
                 log.info("the same bot text a third time: handed to a person instead")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -118,8 +119,22 @@ def _eval_dialogues(args: argparse.Namespace, settings: Settings) -> int:
     from jishijiu.db import make_engine, make_session_factory
     from jishijiu.dialogue_eval import LiveStack, load_dialogues, run_file
 
+    from connectors.api_keys import ApiKeysError, parse_api_keys
+
+    try:
+        keys = parse_api_keys(args.api_key or "")
+    except ApiKeysError as exc:
+        print(f"jishijiu: --api-key / JISHIJIU_EVAL_API_KEY: {exc}", file=sys.stderr)
+        return 2
+    if len(keys.by_name) != 1:
+        print("jishijiu: the runner speaks to POST /api/chat as a trusted client: give --api-key NAME:KEY (one of the "
+              "gateway's JISHIJIU_API_KEYS; `jishijiu api-key eval` makes one), or set JISHIJIU_EVAL_API_KEY",
+              file=sys.stderr)
+        return 2
+    [(client, key)] = keys.by_name.items()
     engine = make_engine(settings)
-    stack = LiveStack(args.gateway, settings.rasa_url, make_session_factory(engine), build_cipher(settings))
+    stack = LiveStack(args.gateway, settings.rasa_url, make_session_factory(engine), build_cipher(settings),
+                      client, key)
 
     def show(t) -> None:  # noqa: ANN001 - a Transcript
         if args.transcripts:
@@ -214,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     ed.add_argument("files", nargs="*", default=[str(PROJECT_ROOT / "eval" / "dialogues" / "tuned.yaml"), *(
         str(p) for p in sorted((PROJECT_ROOT / "eval" / "dialogues").glob("unseen*.yaml")))])
     ed.add_argument("--gateway", default="http://127.0.0.1:8000", help="the gateway's base URL")
+    ed.add_argument("--api-key", default=os.environ.get("JISHIJIU_EVAL_API_KEY", ""),
+                    help="NAME:KEY, one of the gateway's JISHIJIU_API_KEYS (default: $JISHIJIU_EVAL_API_KEY)")
     ed.add_argument("-v", "--verbose", action="store_true", help="list what went wrong in each failed dialogue")
     ed.add_argument("--transcripts", action="store_true", help="print every dialogue as it was played")
     ed.set_defaults(handler=_eval_dialogues)
@@ -226,9 +243,22 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--rule", required=True, help="emergency, urgent, materials, initial or approval")
     dl.set_defaults(handler=_deadline)
 
+    ak = sub.add_parser("api-key", help="make a key for a trusted back end on POST /api/chat (JISHIJIU_API_KEYS)")
+    ak.add_argument("name", help="the client's name: a-z, 0-9 and -, e.g. cityapp")
+    ak.set_defaults(handler=_api_key)
+
     cases_cli.register(sub, load_settings)
     streams_cli.register(sub, load_settings)
     return parser
+
+
+def _api_key(args: argparse.Namespace, settings: Settings) -> int:
+    from connectors.api_keys import NAME, new_key
+
+    if not NAME.fullmatch(args.name):
+        return _fail(f"name {args.name!r}: use a-z, 0-9 and - (at most 24 characters)")
+    print(f"{args.name}:{new_key()}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

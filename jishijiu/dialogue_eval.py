@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import yaml
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cases.encryption import PersonalDataCipher
+from connectors.api_keys import sender_channel
 from cases.models import Case, Handoff
 
 CASE_NUMBER = re.compile(r"JSJ-\d{8}-\d{4}")
@@ -53,7 +54,7 @@ class Dialogue(BaseModel):
     id: str
     note: str = ""
     village_code: str | None = None
-    channel: str = "webchat"
+    channel: Literal["api", "qr"] = "api"    # qr: a poster scan relayed by the client (with village_code)
     opening: str
     answers: dict[str, str | list[str]] = {}
     say_after: list[SayAfter] = []
@@ -101,13 +102,18 @@ class LiveStack:
     """The gateway and Rasa over HTTP; the case store read directly (the same database and key)."""
 
     def __init__(self, gateway_url: str, rasa_url: str, sessions: Callable[[], Session], cipher: PersonalDataCipher,
-                 headers: dict[str, str] | None = None) -> None:
+                 api_client: str, api_key: str) -> None:
         self._http = httpx.Client(timeout=60)
         self._gateway = gateway_url.rstrip("/")
         self._rasa = rasa_url.rstrip("/")
         self._sessions = sessions
         self._cipher = cipher
-        self._headers = headers or {}
+        self._headers = {"Authorization": f"Bearer {api_key}"}
+        self._client = api_client
+
+    def sender(self, user_id: str) -> str:
+        """The conversation's sender: the API client's own namespace (connectors/api_keys.py)."""
+        return f"{sender_channel(self._client)}:{user_id}"
 
     def say(self, channel: str, user_id: str, text: str, metadata: dict[str, Any]) -> str:
         response = self._http.post(f"{self._gateway}/api/chat", headers=self._headers, json={
@@ -145,7 +151,7 @@ class LiveStack:
 def play(stack: LiveStack, d: Dialogue, run_id: str) -> Transcript:
     """Send the opening, then answer whatever the form asks, as scripted."""
     user_id = f"eval-{d.id}-{run_id}"
-    sender = f"{d.channel}:{user_id}"
+    sender = stack.sender(user_id)
     metadata = {"village_code": d.village_code} if d.village_code else {}
     t = Transcript(d, sender)
     used: Counter[str] = Counter()

@@ -5,10 +5,12 @@ import base64
 import binascii
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
+
+from connectors.api_keys import parse_api_keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +40,10 @@ class Settings:
     # Where a case whose place cannot be matched (and names no county) is filed, to be placed by phone:
     # the city's intake (an internal division shipped in cases/data/divisions.yaml), or any division code.
     intake_division: str = "JN-Z00"
+    # Trusted back ends allowed on POST /api/chat: "name:key,name:key" (connectors/api_keys.py); empty → none.
+    api_keys: str = field(default="", repr=False)
+    rate_per_sender: int = 30                 # messages a minute from one sender, on every connector
+    rate_per_address: int = 1200              # requests a minute from one client address
 
     @property
     def effective_database_url(self) -> str:
@@ -86,10 +92,11 @@ def decode_secret_key(value: str) -> bytes:
     return key
 
 
-def _secret_key(name: str, value: str) -> str:
+def _secret(name: str, value: str, check: Callable[[str], object]) -> str:
+    """A secret setting checked by `check` (a ValueError says why); the message never echoes the secret."""
     try:
-        decode_secret_key(value)
-    except ValueError as exc:   # never echo the secret itself
+        check(value)
+    except ValueError as exc:
         raise SettingsError(name, f"<hidden, {len(value)} characters>", str(exc)) from None
     return value.strip()
 
@@ -107,6 +114,12 @@ def _thresholds(name: str, value: str) -> tuple[float, ...]:
             raise SettingsError(name, value, "each share must be between 0 and 1 (exclusive)")
         shares.append(share)
     return tuple(sorted(set(shares)))
+
+
+def _per_minute(name: str, value: str) -> int:
+    if not value.strip().isdigit() or not 1 <= int(value) <= 100_000:
+        raise SettingsError(name, value, "expected a whole number of requests a minute, 1 to 100000")
+    return int(value)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -138,7 +151,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise SettingsError("JISHIJIU_ACTION_TOKEN", "<hidden>", "expected at least 16 characters")
         kwargs["action_token"] = v.strip()
     if v := env.get("JISHIJIU_SECRET_KEY"):
-        kwargs["secret_key"] = _secret_key("JISHIJIU_SECRET_KEY", v)
+        kwargs["secret_key"] = _secret("JISHIJIU_SECRET_KEY", v, decode_secret_key)
     if v := env.get("JISHIJIU_ESCALATION_THRESHOLDS"):
         kwargs["escalation_thresholds"] = _thresholds("JISHIJIU_ESCALATION_THRESHOLDS", v)
     if v := env.get("JISHIJIU_DIVISIONS_FILE"):
@@ -150,6 +163,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z-]{0,23}", v.strip()):
             raise SettingsError("JISHIJIU_INTAKE_DIVISION", v, "expected a division code such as JN-Z00 or 370811")
         kwargs["intake_division"] = v.strip()
+    if v := env.get("JISHIJIU_API_KEYS"):
+        kwargs["api_keys"] = _secret("JISHIJIU_API_KEYS", v, parse_api_keys)
+    if v := env.get("JISHIJIU_RATE_PER_SENDER"):
+        kwargs["rate_per_sender"] = _per_minute("JISHIJIU_RATE_PER_SENDER", v)
+    if v := env.get("JISHIJIU_RATE_PER_ADDRESS"):
+        kwargs["rate_per_address"] = _per_minute("JISHIJIU_RATE_PER_ADDRESS", v)
     if v := env.get("JISHIJIU_WORKER_INTERVAL"):
         kwargs["worker_interval"] = _float("JISHIJIU_WORKER_INTERVAL", v, 0.01, 3600.0)
     return Settings(**{**defaults.__dict__, **kwargs})

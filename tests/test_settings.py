@@ -21,6 +21,12 @@ def test_defaults_are_safe(tmp_path) -> None:
     ("JISHIJIU_QA_THRESHOLD", "1.5"),
     ("JISHIJIU_LOG_LEVEL", "LOUD"),
     ("JISHIJIU_KB_DIR", "/nonexistent/kb"),
+    ("JISHIJIU_API_KEYS", "cityapp"),                                   # no key
+    ("JISHIJIU_API_KEYS", "cityapp:short"),
+    ("JISHIJIU_API_KEYS", "City App:0123456789abcdefghijklmnop"),
+    ("JISHIJIU_API_KEYS", "a:0123456789abcdefghijklmnop,b:0123456789abcdefghijklmnop"),   # one key, two names
+    ("JISHIJIU_RATE_PER_SENDER", "0"),
+    ("JISHIJIU_RATE_PER_ADDRESS", "many"),
 ])
 def test_malformed_setting_is_named(name: str, value: str) -> None:
     with pytest.raises(SettingsError) as err:
@@ -47,3 +53,15 @@ def test_the_intake_division_must_exist_at_start_up(tmp_path) -> None:  # noqa: 
             pass
     with pytest.raises(SettingsError, match="JISHIJIU_INTAKE_DIVISION"):
         load_settings({"JISHIJIU_INTAKE_DIVISION": "济宁 市"})
+
+
+def test_api_keys_are_never_echoed_and_each_names_its_client() -> None:
+    secret = "0123456789abcdefghijklmnopQRSTUV"
+    with pytest.raises(SettingsError) as err:
+        load_settings({"JISHIJIU_API_KEYS": f"cityapp:{secret},kiosk:bad"})
+    assert secret not in str(err.value)
+    from connectors.api_keys import parse_api_keys
+    keys = parse_api_keys(load_settings({"JISHIJIU_API_KEYS": f"cityapp:{secret}"}).api_keys)
+    assert keys.client(f"Bearer {secret}") == "cityapp" and keys.client(f"bearer  {secret} ") == "cityapp"
+    assert keys.client(f"Bearer {secret}x") is None and keys.client(secret) is None and keys.client(None) is None
+    assert secret not in repr(load_settings({"JISHIJIU_API_KEYS": f"cityapp:{secret}"}))

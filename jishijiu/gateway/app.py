@@ -14,6 +14,8 @@ from actions import runtime as action_runtime
 from cases.divisions import cached_divisions
 from cases.encryption import build_cipher
 from cases.errors import UnknownDivision
+from connectors.api_keys import parse_api_keys
+from connectors.ratelimit import Limits, RateLimiter
 from conversation.chat import ChatService
 from conversation.clarify import PendingClarifications
 from conversation.repeats import ReplyRepeats
@@ -23,6 +25,7 @@ from conversation.vault import PersonalDataVault
 from jishijiu.bootstrap import build_retriever
 from jishijiu.db import make_engine, make_session_factory
 from jishijiu.gateway import errors
+from jishijiu.gateway.limits import BodySizeLimit
 from jishijiu.gateway.routers import actions, ask, chat, health, triage
 from jishijiu.settings import Settings, SettingsError
 from triage import default_triage
@@ -68,6 +71,8 @@ def create_app(settings: Settings) -> FastAPI:
         state.action_executor = actions.build_executor()
         state.rasa = RasaClient(settings.rasa_url)
         inbox = Inbox(session_factory)
+        state.api_keys = parse_api_keys(settings.api_keys)
+        state.rate_limiter = RateLimiter(state.redis, Limits(settings.rate_per_sender, settings.rate_per_address))
         state.chat = ChatService(state.rasa, vault, state.retriever, settings.qa_threshold, triage_config,
                                  inbox.record, inbox.mark, PendingClarifications(state.redis),
                                  ReplyRepeats(state.redis))
@@ -85,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(BodySizeLimit)
     for module in (health, ask, triage, chat, actions):
         app.include_router(module.router)
     return app

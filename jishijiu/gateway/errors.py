@@ -8,8 +8,37 @@ from fastapi.responses import JSONResponse
 from cases.errors import CaseNotFound, CaseStoreError, IllegalTransition, InvalidInput, UndecryptableData
 from nlu.textinput import InvalidText
 
+
+class NotAuthenticated(Exception):
+    """No valid credentials for this door (401)."""
+
+    def __init__(self, message_zh: str = "需要有效的接入密钥（Authorization: Bearer …）。",
+                 message_en: str = "A valid key is required (Authorization: Bearer …).") -> None:
+        self.message_zh, self.message_en = message_zh, message_en
+        super().__init__(message_en)
+
+
+class Forbidden(Exception):
+    """Authenticated, but not allowed to do this (403)."""
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        self.message_zh, self.message_en = message_zh, message_en
+        super().__init__(message_en)
+
+
+class TooManyRequests(Exception):
+    """Over a rate limit (429): nothing was processed."""
+
+    def __init__(self, message_zh: str = "您发得太快了，请稍等一分钟再发。",
+                 message_en: str = "Too many messages: please wait a minute and try again.") -> None:
+        self.message_zh, self.message_en = message_zh, message_en
+        super().__init__(message_en)
+
 # Most specific first: the first matching class decides the status code.
 STATUS_OF: tuple[tuple[type[Exception], int, str], ...] = (
+    (NotAuthenticated, 401, "not_authenticated"),
+    (Forbidden, 403, "forbidden"),
+    (TooManyRequests, 429, "too_many_requests"),
     (InvalidText, 422, "invalid_input"),
     (InvalidInput, 422, "invalid_input"),
     (CaseNotFound, 404, "case_not_found"),
@@ -28,8 +57,9 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     for kind, status, code in STATUS_OF:
         if isinstance(exc, kind):
             code = getattr(exc, "code", code)
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
             return JSONResponse(error_body(code, exc.message_zh, exc.message_en),  # type: ignore[attr-defined]
-                                status_code=status)
+                                status_code=status, headers=headers)
     raise exc
 
 

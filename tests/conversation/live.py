@@ -17,6 +17,10 @@ from jishijiu.settings import PROJECT_ROOT, Settings
 from jishijiu.supervisor import RasaPaths, ensure_model, rasa_environment
 
 CHAT_REDIS_URL = os.environ.get("TEST_CHAT_REDIS_URL", "redis://127.0.0.1:6379/13")
+# The tests speak to POST /api/chat as a trusted back end named "tests"; their senders are "api-tests:<user>".
+TEST_API_CLIENT = "tests"
+TEST_API_KEY = "test-api-key-0123456789abcdefghij"
+SENDER_PREFIX = f"api-{TEST_API_CLIENT}"
 ACTION_TOKEN = "test-action-token-0123456789"
 
 
@@ -56,6 +60,7 @@ class LiveStack:
 
     def say(self, user: str, text: str, **metadata: object) -> list[dict]:
         response = httpx.post(f"{self.gateway_url}/api/chat", timeout=60,
+                              headers={"Authorization": f"Bearer {TEST_API_KEY}"},
                               json={"user_id": user, "text": text, "metadata": metadata})
         response.raise_for_status()
         return response.json()["replies"]
@@ -75,6 +80,8 @@ def start_stack(settings: Settings, model: Path, rasa: bool = True) -> Iterator[
         "JISHIJIU_ACTION_TOKEN": ACTION_TOKEN,
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "JISHIJIU_LOG_LEVEL": "WARNING",
+        "JISHIJIU_API_KEYS": f"{TEST_API_CLIENT}:{TEST_API_KEY}",
+        "JISHIJIU_RATE_PER_ADDRESS": "100000",      # every test user comes from this machine's one address
     }
     if settings.divisions_file:
         env["JISHIJIU_DIVISIONS_FILE"] = str(settings.divisions_file)

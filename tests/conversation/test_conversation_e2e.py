@@ -15,7 +15,7 @@ from conversation.handoff import Handoff
 from jishijiu.db import make_session_factory
 from nlu.masking import mask_id_number
 from tests.cases.fixtures import id_number
-from tests.conversation.live import CHAT_REDIS_URL, LiveStack
+from tests.conversation.live import CHAT_REDIS_URL, SENDER_PREFIX, LiveStack
 
 CASE_NUMBER = re.compile(r"JSJ-\d{8}-\d{4}")
 GOOD_ID = id_number("19800315", "370883", "046")
@@ -27,7 +27,7 @@ def new_user() -> str:
     return "e2e-" + uuid.uuid4().hex[:12]
 
 
-def tracker(live: LiveStack, user: str, channel: str = "webchat") -> dict:
+def tracker(live: LiveStack, user: str, channel: str = SENDER_PREFIX) -> dict:
     response = httpx.get(f"{live.rasa_url}/conversations/{channel}:{user}/tracker", timeout=10)
     response.raise_for_status()
     return response.json()
@@ -76,7 +76,7 @@ def test_full_application_creates_a_case_and_says_what_happens_next(live, pg_eng
     (case,) = find_cases_by_phone(sessions(pg_engine), phone, cipher=cipher)
     assert case.case_number == number.group(0)
     detail = get_case(sessions(pg_engine), case.case_number)
-    assert detail.channel == "webchat" and GOOD_ID not in detail.situation
+    assert detail.channel == "api" and GOOD_ID not in detail.situation
     summary = "\n".join(transcript)
     assert GOOD_ID not in summary and mask_id_number(GOOD_ID) in summary            # read back masked
     assert phone not in summary
@@ -129,7 +129,7 @@ def test_cancel_keeps_nothing(live, pg_engine, cipher) -> None:
     assert not (state.get("active_loop") or {}).get("name")
     assert state["slots"].get("id_number") is None and state["slots"].get("phone") is None
     vault = Redis.from_url(CHAT_REDIS_URL)
-    assert not vault.exists("jsj:vault:" + hashlib.sha256(f"webchat:{user}".encode()).hexdigest())
+    assert not vault.exists("jsj:vault:" + hashlib.sha256(f"{SENDER_PREFIX}:{user}".encode()).hexdigest())
     vault.close()
     assert find_cases_by_phone(sessions(pg_engine), phone, cipher=cipher) == []
 
@@ -169,7 +169,7 @@ def test_handoff_on_request_is_recorded_for_the_console(live, pg_engine) -> None
     reply = live.say_text(user, "转人工")
     assert "12345" in reply, reply
     with sessions(pg_engine)() as session:
-        rows = list(session.scalars(select(Handoff).where(Handoff.sender == f"webchat:{user}")))
+        rows = list(session.scalars(select(Handoff).where(Handoff.sender == f"{SENDER_PREFIX}:{user}")))
     assert [r.reason for r in rows] == ["requested"]
 
 
@@ -177,4 +177,4 @@ def test_handoff_on_request_is_recorded_for_the_console(live, pg_engine) -> None
 def test_qr_code_presets_the_place(live, village_code: str) -> None:
     user = new_user()
     live.say_text(user, "我想申请救助", channel="qr", village_code=village_code)
-    assert tracker(live, user, channel="qr")["slots"].get("location_code") == village_code
+    assert tracker(live, user)["slots"].get("location_code") == village_code

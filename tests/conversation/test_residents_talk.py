@@ -12,7 +12,7 @@ from sqlalchemy import select
 from cases.models import Case, Handoff
 from cases.service import find_cases_by_phone, get_case
 from tests.cases.fixtures import id_number
-from tests.conversation.live import LiveStack
+from tests.conversation.live import SENDER_PREFIX, LiveStack
 from tests.conversation.test_conversation_e2e import (CASE_NUMBER, drive_form, new_user, phone_number, requested,
                                                       sessions, tracker)
 
@@ -114,8 +114,8 @@ def test_an_unplaced_emergency_is_one_case_with_a_two_hour_clock_and_one_handoff
         final = live.say_text(user, "不知道")
         assert number.group(0) in final, final
     with sessions(pg_engine)() as session:
-        cases = list(session.scalars(select(Case).where(Case.channel_user_id == f"webchat:{user}")))
-        handoffs = list(session.scalars(select(Handoff).where(Handoff.sender == f"webchat:{user}")))
+        cases = list(session.scalars(select(Case).where(Case.channel_user_id == f"{SENDER_PREFIX}:{user}")))
+        handoffs = list(session.scalars(select(Handoff).where(Handoff.sender == f"{SENDER_PREFIX}:{user}")))
         [case] = cases
         due = {d.rule: d.due_at for d in case.deadlines}["emergency"]
         assert case.urgency.value == "emergency" and due - case.submitted_at == timedelta(hours=2)
@@ -149,7 +149,7 @@ def test_the_same_bot_text_is_never_sent_a_third_time(live, pg_engine) -> None:
     third = live.say_text(user, "你好")
     assert third != first and "转人工" in third, third              # a person instead of a third greeting
     with sessions(pg_engine)() as session:
-        handoffs = list(session.scalars(select(Handoff).where(Handoff.sender == f"webchat:{user}")))
+        handoffs = list(session.scalars(select(Handoff).where(Handoff.sender == f"{SENDER_PREFIX}:{user}")))
     assert len(handoffs) == 1
 
 
@@ -176,5 +176,5 @@ def test_a_short_story_of_ones_own_that_is_an_emergency_goes_on_to_the_applicati
 def test_rasa_never_sees_a_clear_number(live) -> None:
     user, phone = new_user(), phone_number()
     live.say_text(user, f"我叫李秀英，电话{phone}，身份证{ID}，想申请救助")
-    body = httpx.get(f"{live.rasa_url}/conversations/webchat:{user}/tracker", timeout=10).text
+    body = httpx.get(f"{live.rasa_url}/conversations/{SENDER_PREFIX}:{user}/tracker", timeout=10).text
     assert phone not in body and ID not in body

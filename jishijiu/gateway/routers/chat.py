@@ -1,17 +1,26 @@
-"""POST /api/chat: the web channel (and the console and other connectors) into the conversation."""
+"""POST /api/chat: the integration API for trusted back ends (a city app) into the conversation.
+
+A client proves who it is with `Authorization: Bearer <key>` (JISHIJIU_API_KEYS); its senders live in its own
+namespace `api-<name>:<user_id>`, so it can never speak as a WeChat, Telegram or hotline user, nor read their
+applications. Without a valid key: 401 and nothing recorded. Over the rate limit: 429 and nothing processed."""
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
+from connectors.api_keys import sender_channel
 from conversation.chat import ChatService
+from jishijiu.gateway.errors import Forbidden, NotAuthenticated, TooManyRequests
 from nlu.textinput import InvalidText, require_text
 
 router = APIRouter(prefix="/api", tags=["conversation"])
 MAX_CHAT_CHARS = 2000
-CHANNELS = ("webchat", "wechat", "telegram", "hotline", "qr")
+# What a client may say its message came through: its own app (api), or a village poster's QR code it relayed (qr).
+ORIGINS = {"api": "api", "webchat": "api", "qr": "qr"}
+# Doors that decide their senders themselves (a signed message, a webhook secret, an agent's login).
+CLAIMED_BY_THEIR_OWN_DOOR = ("wechat", "telegram", "hotline")
 
 Scalar = str | int | float | bool | None
 
@@ -20,7 +29,8 @@ class ChatRequest(BaseModel):
     user_id: str = Field(min_length=1, max_length=100, description="Channel-scoped id of the resident or caller.")
     text: str = Field(description=f"What the resident typed, 1–{MAX_CHAT_CHARS} characters; a button's payload.")
     metadata: dict[str, Scalar] = Field(default_factory=dict, description=(
-        "channel (webchat, wechat, telegram, hotline, qr), village_code from a QR poster, agent_id for 12345."))
+        "channel: api (default) or qr (a relayed poster scan, with village_code); wechat, telegram and hotline are "
+        "refused (403): those doors identify their users themselves."))
 
 
 class ButtonOut(BaseModel):
@@ -43,16 +53,35 @@ def get_chat(request: Request) -> ChatService:
     return request.app.state.chat
 
 
-@router.post("/chat", response_model=ChatResponse)
-async def chat(body: ChatRequest, service: Annotated[ChatService, Depends(get_chat)]) -> ChatResponse:
+def api_client(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
+    """The calling back end's name, from its key; 401 before anything else is read or recorded."""
+    name = request.app.state.api_keys.client(authorization)
+    if name is None:
+        raise NotAuthenticated()
+    return name
+
+
+@router.post("/chat", response_model=ChatResponse, responses={401: {"description": "no valid key"},
+                                                               403: {"description": "a channel claimed elsewhere"},
+                                                               429: {"description": "over the rate limit"}})
+async def chat(request: Request, client: Annotated[str, Depends(api_client)], body: ChatRequest,
+               service: Annotated[ChatService, Depends(get_chat)]) -> ChatResponse:
     text = require_text(body.text, MAX_CHAT_CHARS, "消息", "The message")
     user_id = body.user_id.strip()
     if not user_id:
         raise InvalidText("缺少用户标识 user_id。", "user_id must not be blank.")
-    channel = str(body.metadata.get("channel") or "webchat")
-    if channel not in CHANNELS:
-        raise InvalidText(f"不认识的渠道：{channel}。", f"Unknown channel {channel!r}; use one of {', '.join(CHANNELS)}.")
-    result = await service.handle(channel, user_id, text, dict(body.metadata))
+    said = str(body.metadata.get("channel") or "api")
+    if said in CLAIMED_BY_THEIR_OWN_DOOR:
+        raise Forbidden(f"{said} 渠道的用户只能从它自己的入口接入，不能通过这个接口代发。",
+                        f"The {said} channel identifies its own users; it cannot be claimed through /api/chat.")
+    if said not in ORIGINS:
+        raise InvalidText(f"不认识的渠道：{said}。", f"Unknown channel {said!r}; use api or qr.")
+    channel = sender_channel(client)
+    allowed = await request.app.state.rate_limiter.allow(f"{channel}:{user_id}",
+                                                         request.client.host if request.client else None)
+    if not allowed:
+        raise TooManyRequests()
+    result = await service.handle(channel, user_id, text, {**body.metadata, "channel": ORIGINS[said]})
     return ChatResponse(
         user_id=user_id,
         replies=[ReplyOut(text=r.text, buttons=[ButtonOut(title=b.title, payload=b.payload) for b in r.buttons])
