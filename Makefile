@@ -11,7 +11,7 @@ PORT ?= 8000
 RASA_PORT ?= 5005
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run serve test eval nlu-eval bench kb-check clean
+.PHONY: setup browser run serve test eval nlu-eval bench kb-check clean
 
 # Set-up prints one line per venv; pip's output goes to var/logs/setup-*.log (its end is shown when it fails).
 $(STAMP): pyproject.toml constraints.txt
@@ -47,8 +47,20 @@ serve: $(STAMP)
 	$(VENV)/bin/jishijiu serve --host $(HOST) --port $(PORT)
 
 # The conversation tests use the same fingerprinted model as `make run` (trained once, then reused).
-test: setup
+test: setup browser
 	$(VENV)/bin/python -m pytest
+
+# The web pages are tested in Debian's headless Chromium (with its chromedriver), with CJK fonts for the Chinese
+# text and poppler-utils for PDFs: installed here when missing (apt-get, as root); nothing downloads a browser build.
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk poppler-utils
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftoppm >/dev/null \
+	    || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+	  echo "make: installing $(BROWSER_PACKAGES) (apt-get's output: var/logs/setup-browser.log)"; mkdir -p var/logs; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      $(BROWSER_PACKAGES); } > var/logs/setup-browser.log 2>&1 \
+	  || { tail -n 20 var/logs/setup-browser.log; echo "make: installing the browser failed (needs root and apt-get)"; exit 1; }; \
+	fi
 
 eval: $(STAMP)
 	$(VENV)/bin/jishijiu eval qa

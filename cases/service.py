@@ -194,6 +194,13 @@ def find_cases_by_id_number(session_factory: SessionFactory, id_number: IdNumber
     return _find(session_factory, Case.id_number_hash, cipher.lookup_hash("id_number", value.value), now)
 
 
+def case_numbers_of_sender(session_factory: SessionFactory, sender: str) -> list[str]:
+    """The numbers of the cases a conversation filed (its sender, e.g. webchat:<session>), newest first."""
+    with session_factory() as session:
+        return list(session.scalars(select(Case.case_number).where(Case.channel_user_id == sender)
+                                    .order_by(Case.submitted_at.desc())))
+
+
 def find_cases_by_phone(session_factory: SessionFactory, phone: PhoneNumber | str, *,
                         cipher: PersonalDataCipher, now: datetime | None = None) -> list[CaseSummary]:
     """Cases whose applicant has this mobile number, found by its keyed hash."""

@@ -44,6 +44,7 @@ class Settings:
     api_keys: str = field(default="", repr=False)
     rate_per_sender: int = 30                 # messages a minute from one sender, on every connector
     rate_per_address: int = 1200              # requests a minute from one client address
+    public_url: str = ""                      # how residents reach the gateway (QR codes; https → Secure cookies)
 
     @property
     def effective_database_url(self) -> str:
@@ -169,6 +170,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         kwargs["rate_per_sender"] = _per_minute("JISHIJIU_RATE_PER_SENDER", v)
     if v := env.get("JISHIJIU_RATE_PER_ADDRESS"):
         kwargs["rate_per_address"] = _per_minute("JISHIJIU_RATE_PER_ADDRESS", v)
+    if v := env.get("JISHIJIU_PUBLIC_URL"):
+        kwargs["public_url"] = _url("JISHIJIU_PUBLIC_URL", v.strip().rstrip("/"), {"http", "https"})
     if v := env.get("JISHIJIU_WORKER_INTERVAL"):
         kwargs["worker_interval"] = _float("JISHIJIU_WORKER_INTERVAL", v, 0.01, 3600.0)
     return Settings(**{**defaults.__dict__, **kwargs})

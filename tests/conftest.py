@@ -42,3 +42,9 @@ def client(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    """asyncio, as the gateway runs (trio is installed too, by selenium, but nothing of ours runs on it)."""
+    return "asyncio"

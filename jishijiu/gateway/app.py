@@ -5,6 +5,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
@@ -12,10 +13,13 @@ from sqlalchemy import Engine
 
 from actions import runtime as action_runtime
 from cases.divisions import cached_divisions
-from cases.encryption import build_cipher
+from cases.encryption import build_cipher, load_secret_key
+from cases.service import case_numbers_of_sender, get_case
 from cases.errors import UnknownDivision
 from connectors.api_keys import parse_api_keys
 from connectors.ratelimit import Limits, RateLimiter
+from connectors.session import SessionSigner
+from connectors.webchat import WebChat, WebChatError
 from conversation.chat import ChatService
 from conversation.clarify import PendingClarifications
 from conversation.repeats import ReplyRepeats
@@ -76,6 +80,10 @@ def create_app(settings: Settings) -> FastAPI:
         state.chat = ChatService(state.rasa, vault, state.retriever, settings.qa_threshold, triage_config,
                                  inbox.record, inbox.mark, PendingClarifications(state.redis),
                                  ReplyRepeats(state.redis))
+        state.webchat = WebChat(state.chat, SessionSigner(load_secret_key(settings)), state.rate_limiter, state.redis,
+                                partial(get_case, session_factory), partial(case_numbers_of_sender, session_factory),
+                                secure_cookie=settings.public_url.startswith("https://"))
+        app.include_router(state.webchat.router())        # the web chat's routes need the running components
         try:
             yield
         finally:
@@ -90,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    errors.install_door_errors(app, WebChatError)
     app.add_middleware(BodySizeLimit)
     for module in (health, ask, triage, chat, actions):
         app.include_router(module.router)

@@ -76,6 +76,15 @@ async def _malformed_request(_: Request, exc: RequestValidationError) -> JSONRes
     )
 
 
+def install_door_errors(app: FastAPI, *kinds: type[Exception]) -> None:
+    """A connector's refusals carry their own status code (`status`) and a message, Chinese first."""
+    async def refused(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(error_body("refused", exc.message_zh, exc.message_en),  # type: ignore[attr-defined]
+                            status_code=exc.status)                                 # type: ignore[attr-defined]
+    for kind in kinds:
+        app.add_exception_handler(kind, refused)
+
+
 def install(app: FastAPI) -> None:
     for kind, _status, _code in STATUS_OF:
         app.add_exception_handler(kind, _domain_error)
