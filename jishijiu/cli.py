@@ -243,6 +243,15 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--rule", required=True, help="emergency, urgent, materials, initial or approval")
     dl.set_defaults(handler=_deadline)
 
+    qr = sub.add_parser("qr", help="QR codes and printable A4 posters for village notice boards (the web chat, "
+                                   "division preset)")
+    which = qr.add_mutually_exclusive_group(required=True)
+    which.add_argument("--township", help="one township (9-digit code)")
+    which.add_argument("--county", help="a county (6-digit code) and each of its townships")
+    which.add_argument("--all", action="store_true", help="every county, zone and township of Jining")
+    qr.add_argument("--out", required=True, help="the folder for the .png codes and .pdf posters")
+    qr.set_defaults(handler=_qr)
+
     ak = sub.add_parser("api-key", help="make a key for a trusted back end on POST /api/chat (JISHIJIU_API_KEYS)")
     ak.add_argument("name", help="the client's name: a-z, 0-9 and -, e.g. cityapp")
     ak.set_defaults(handler=_api_key)
@@ -250,6 +259,42 @@ def build_parser() -> argparse.ArgumentParser:
     cases_cli.register(sub, load_settings)
     streams_cli.register(sub, load_settings)
     return parser
+
+
+def _qr(args: argparse.Namespace, settings: Settings) -> int:
+    from cases.divisions import cached_divisions
+    from cases.errors import UnknownDivision
+    from connectors.posters import Poster, PosterError, chat_url, load_wording, poster_pdf, qr_png
+
+    if not settings.public_url:
+        return _fail("set JISHIJIU_PUBLIC_URL to the address residents reach the gateway at (https://…): "
+                     "the QR codes point there")
+    divisions = cached_divisions(settings.divisions_file)
+    try:
+        if args.all:
+            chosen = [d for d in divisions if d.level in ("county", "zone", "township") and not d.internal]
+        elif args.county:
+            county = divisions.by_code(args.county)
+            chosen = [county, *(d for d in divisions.children(county.code) if d.level == "township")]
+        else:
+            chosen = [divisions.by_code(args.township)]
+    except UnknownDivision as exc:
+        return _fail(str(exc))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    wording = load_wording()
+    for division in chosen:
+        url = chat_url(settings.public_url, division.code)
+        stem = f"{division.code}-{division.name}"
+        (out / f"{stem}.png").write_bytes(qr_png(url))
+        try:
+            pdf = poster_pdf(Poster(division.code, divisions.locate(division.code).label, url), wording)
+        except PosterError as exc:
+            return _fail(str(exc))
+        (out / f"{stem}.pdf").write_bytes(pdf)
+    print(f"{len(chosen)} division(s): a QR code (.png) and an A4 poster (.pdf) each, in {out}")
+    print("WeChat parametric QR codes come with the WeChat connector (issue 8, not built yet).")
+    return 0
 
 
 def _api_key(args: argparse.Namespace, settings: Settings) -> int:
