@@ -45,6 +45,9 @@ class Settings:
     rate_per_sender: int = 30                 # messages a minute from one sender, on every connector
     rate_per_address: int = 1200              # requests a minute from one client address
     public_url: str = ""                      # how residents reach the gateway (QR codes; https → Secure cookies)
+    telegram_token: str = field(default="", repr=False)     # empty → /telegram/webhook is off (404)
+    telegram_secret: str = field(default="", repr=False)    # the webhook's secret token (required with a token)
+    telegram_api_base: str = "https://api.telegram.org"     # tests point it at a local fake server
 
     @property
     def effective_database_url(self) -> str:
@@ -117,6 +120,17 @@ def _thresholds(name: str, value: str) -> tuple[float, ...]:
     return tuple(sorted(set(shares)))
 
 
+def _telegram_token(value: str) -> None:
+    if not re.fullmatch(r"[0-9]{5,16}:[A-Za-z0-9_-]{30,64}", value.strip()):
+        raise ValueError("expected a bot token from @BotFather (digits:letters)")
+
+
+def _telegram_secret(value: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value.strip()):
+        raise ValueError("required with TELEGRAM_TOKEN: 16–256 characters of A-Z a-z 0-9 _ - "
+                         "(the secret_token given to setWebhook)")
+
+
 def _per_minute(name: str, value: str) -> int:
     if not value.strip().isdigit() or not 1 <= int(value) <= 100_000:
         raise SettingsError(name, value, "expected a whole number of requests a minute, 1 to 100000")
@@ -172,6 +186,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         kwargs["rate_per_address"] = _per_minute("JISHIJIU_RATE_PER_ADDRESS", v)
     if v := env.get("JISHIJIU_PUBLIC_URL"):
         kwargs["public_url"] = _url("JISHIJIU_PUBLIC_URL", v.strip().rstrip("/"), {"http", "https"})
+    if v := env.get("TELEGRAM_TOKEN"):
+        kwargs["telegram_token"] = _secret("TELEGRAM_TOKEN", v, _telegram_token)
+        secret = env.get("TELEGRAM_SECRET", "")
+        kwargs["telegram_secret"] = _secret("TELEGRAM_SECRET", secret, _telegram_secret)
+    if v := env.get("TELEGRAM_API_BASE"):
+        kwargs["telegram_api_base"] = _url("TELEGRAM_API_BASE", v.strip().rstrip("/"), {"http", "https"})
     if v := env.get("JISHIJIU_WORKER_INTERVAL"):
         kwargs["worker_interval"] = _float("JISHIJIU_WORKER_INTERVAL", v, 0.01, 3600.0)
     return Settings(**{**defaults.__dict__, **kwargs})

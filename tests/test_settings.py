@@ -27,6 +27,8 @@ def test_defaults_are_safe(tmp_path) -> None:
     ("JISHIJIU_API_KEYS", "a:0123456789abcdefghijklmnop,b:0123456789abcdefghijklmnop"),   # one key, two names
     ("JISHIJIU_RATE_PER_SENDER", "0"),
     ("JISHIJIU_RATE_PER_ADDRESS", "many"),
+    ("TELEGRAM_TOKEN", "not-a-token"),
+    ("TELEGRAM_API_BASE", "ftp://x"),
 ])
 def test_malformed_setting_is_named(name: str, value: str) -> None:
     with pytest.raises(SettingsError) as err:
@@ -65,3 +67,12 @@ def test_api_keys_are_never_echoed_and_each_names_its_client() -> None:
     assert keys.client(f"Bearer {secret}") == "cityapp" and keys.client(f"bearer  {secret} ") == "cityapp"
     assert keys.client(f"Bearer {secret}x") is None and keys.client(secret) is None and keys.client(None) is None
     assert secret not in repr(load_settings({"JISHIJIU_API_KEYS": f"cityapp:{secret}"}))
+
+
+def test_a_telegram_token_needs_the_webhook_secret() -> None:
+    token = "123456789:AAF0123456789abcdefghijklmnopqrstuv"
+    with pytest.raises(SettingsError) as err:
+        load_settings({"TELEGRAM_TOKEN": token})
+    assert err.value.name == "TELEGRAM_SECRET" and token not in str(err.value)
+    settings = load_settings({"TELEGRAM_TOKEN": token, "TELEGRAM_SECRET": "webhook-secret-0123456789"})
+    assert settings.telegram_secret == "webhook-secret-0123456789" and token not in repr(settings)

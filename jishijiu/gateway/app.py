@@ -19,6 +19,7 @@ from cases.errors import UnknownDivision
 from connectors.api_keys import parse_api_keys
 from connectors.ratelimit import Limits, RateLimiter
 from connectors.session import SessionSigner
+from connectors.telegram import TelegramDoor, TelegramForbidden
 from connectors.webchat import WebChat, WebChatError
 from conversation.chat import ChatService
 from conversation.clarify import PendingClarifications
@@ -84,9 +85,17 @@ def create_app(settings: Settings) -> FastAPI:
                                 partial(get_case, session_factory), partial(case_numbers_of_sender, session_factory),
                                 secure_cookie=settings.public_url.startswith("https://"))
         app.include_router(state.webchat.router())        # the web chat's routes need the running components
+        bot = None
+        if settings.telegram_token:
+            from telegram import Bot
+            bot = Bot(settings.telegram_token, base_url=f"{settings.telegram_api_base}/bot")
+            app.include_router(TelegramDoor(state.chat, bot, settings.telegram_secret, state.rate_limiter,
+                                            state.redis).router())
         try:
             yield
         finally:
+            if bot is not None:
+                await bot.shutdown()
             await state.rasa.aclose()
             await state.redis.aclose()
             state.engine.dispose()
@@ -98,7 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    errors.install_door_errors(app, WebChatError)
+    errors.install_door_errors(app, WebChatError, TelegramForbidden)
     app.add_middleware(BodySizeLimit)
     for module in (health, ask, triage, chat, actions):
         app.include_router(module.router)
