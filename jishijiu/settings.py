@@ -48,6 +48,12 @@ class Settings:
     telegram_token: str = field(default="", repr=False)     # empty → /telegram/webhook is off (404)
     telegram_secret: str = field(default="", repr=False)    # the webhook's secret token (required with a token)
     telegram_api_base: str = "https://api.telegram.org"     # tests point it at a local fake server
+    wechat_token: str = field(default="", repr=False)       # empty → /wechat is off (404)
+    wechat_app_id: str = ""
+    wechat_secret: str = field(default="", repr=False)
+    wechat_aes_key: str = field(default="", repr=False)     # set → safe mode (messages encrypted)
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_reply_within: float = 4.5          # seconds before WeChat gets "success" and the answer goes by API
 
     @property
     def effective_database_url(self) -> str:
@@ -131,6 +137,16 @@ def _telegram_secret(value: str) -> None:
                          "(the secret_token given to setWebhook)")
 
 
+def _wechat_token(value: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9]{3,32}", value.strip()):
+        raise ValueError("expected the Token set in the Official Account's server settings (3–32 letters or digits)")
+
+
+def _wechat_aes_key(value: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9]{43}", value.strip()):
+        raise ValueError("expected the EncodingAESKey: 43 letters or digits")
+
+
 def _per_minute(name: str, value: str) -> int:
     if not value.strip().isdigit() or not 1 <= int(value) <= 100_000:
         raise SettingsError(name, value, "expected a whole number of requests a minute, 1 to 100000")
@@ -192,6 +208,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         kwargs["telegram_secret"] = _secret("TELEGRAM_SECRET", secret, _telegram_secret)
     if v := env.get("TELEGRAM_API_BASE"):
         kwargs["telegram_api_base"] = _url("TELEGRAM_API_BASE", v.strip().rstrip("/"), {"http", "https"})
+    if v := env.get("WECHAT_TOKEN"):
+        kwargs["wechat_token"] = _secret("WECHAT_TOKEN", v, _wechat_token)
+        for name, key in (("WECHAT_APPID", "wechat_app_id"), ("WECHAT_SECRET", "wechat_secret")):
+            if not env.get(name, "").strip():
+                raise SettingsError(name, "", "required with WECHAT_TOKEN")
+            kwargs[key] = env[name].strip()
+        if a := env.get("WECHAT_AES_KEY"):
+            kwargs["wechat_aes_key"] = _secret("WECHAT_AES_KEY", a, _wechat_aes_key)
+    if v := env.get("WECHAT_API_BASE"):
+        kwargs["wechat_api_base"] = _url("WECHAT_API_BASE", v.strip().rstrip("/"), {"http", "https"})
+    if v := env.get("JISHIJIU_WECHAT_REPLY_WITHIN"):
+        kwargs["wechat_reply_within"] = _float("JISHIJIU_WECHAT_REPLY_WITHIN", v, 0.0, 4.8)
     if v := env.get("JISHIJIU_WORKER_INTERVAL"):
         kwargs["worker_interval"] = _float("JISHIJIU_WORKER_INTERVAL", v, 0.01, 3600.0)
     return Settings(**{**defaults.__dict__, **kwargs})

@@ -29,6 +29,7 @@ def test_defaults_are_safe(tmp_path) -> None:
     ("JISHIJIU_RATE_PER_ADDRESS", "many"),
     ("TELEGRAM_TOKEN", "not-a-token"),
     ("TELEGRAM_API_BASE", "ftp://x"),
+    ("WECHAT_TOKEN", "has spaces"),
 ])
 def test_malformed_setting_is_named(name: str, value: str) -> None:
     with pytest.raises(SettingsError) as err:
@@ -76,3 +77,15 @@ def test_a_telegram_token_needs_the_webhook_secret() -> None:
     assert err.value.name == "TELEGRAM_SECRET" and token not in str(err.value)
     settings = load_settings({"TELEGRAM_TOKEN": token, "TELEGRAM_SECRET": "webhook-secret-0123456789"})
     assert settings.telegram_secret == "webhook-secret-0123456789" and token not in repr(settings)
+
+
+def test_a_wechat_token_needs_the_account_id_and_secret() -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings({"WECHAT_TOKEN": "jishijiuToken2026"})
+    assert err.value.name == "WECHAT_APPID"
+    with pytest.raises(SettingsError) as err:
+        load_settings({"WECHAT_TOKEN": "jishijiuToken2026", "WECHAT_APPID": "wx1", "WECHAT_SECRET": "s",
+                       "WECHAT_AES_KEY": "short"})
+    assert err.value.name == "WECHAT_AES_KEY"
+    settings = load_settings({"WECHAT_TOKEN": "jishijiuToken2026", "WECHAT_APPID": "wx1", "WECHAT_SECRET": "s"})
+    assert settings.wechat_app_id == "wx1" and "jishijiuToken2026" not in repr(settings)

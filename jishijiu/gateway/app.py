@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
+import httpx
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -20,6 +21,8 @@ from connectors.api_keys import parse_api_keys
 from connectors.ratelimit import Limits, RateLimiter
 from connectors.session import SessionSigner
 from connectors.telegram import TelegramDoor, TelegramForbidden
+from connectors.wechat import WeChatDoor, WeChatRefused
+from connectors.wechat_api import WeChatApi
 from connectors.webchat import WebChat, WebChatError
 from conversation.chat import ChatService
 from conversation.clarify import PendingClarifications
@@ -86,6 +89,14 @@ def create_app(settings: Settings) -> FastAPI:
                                 secure_cookie=settings.public_url.startswith("https://"))
         app.include_router(state.webchat.router())        # the web chat's routes need the running components
         bot = None
+        wechat_http = None
+        if settings.wechat_token:
+            wechat_http = httpx.AsyncClient(timeout=10)
+            api = WeChatApi(settings.wechat_api_base, settings.wechat_app_id, settings.wechat_secret, state.redis,
+                            wechat_http)
+            app.include_router(WeChatDoor(state.chat, settings.wechat_token, settings.wechat_app_id,
+                                          settings.wechat_aes_key or None, api, state.rate_limiter, state.redis,
+                                          settings.wechat_reply_within).router())
         if settings.telegram_token:
             from telegram import Bot
             bot = Bot(settings.telegram_token, base_url=f"{settings.telegram_api_base}/bot")
@@ -96,6 +107,8 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             if bot is not None:
                 await bot.shutdown()
+            if wechat_http is not None:
+                await wechat_http.aclose()
             await state.rasa.aclose()
             await state.redis.aclose()
             state.engine.dispose()
@@ -107,8 +120,8 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    errors.install_door_errors(app, WebChatError, TelegramForbidden)
-    app.add_middleware(BodySizeLimit)
+    errors.install_door_errors(app, WebChatError, TelegramForbidden, WeChatRefused)
+    app.add_middleware(BodySizeLimit, status_by_prefix={"/wechat": 400})
     for module in (health, ask, triage, chat, actions):
         app.include_router(module.router)
     return app

@@ -11,16 +11,14 @@ from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from conversation.inbox import InboundMessage
 from conversation.rasa_client import BotReply, Button
 from connectors.telegram import keyboard
-from jishijiu.db import make_engine, make_session_factory
 from jishijiu.gateway.app import create_app
 from jishijiu.settings import Settings
 from tests.connectors.fake_telegram import FakeTelegram
 from tests.conversation.live import CHAT_REDIS_URL
+from tests.inbox import inbound_texts
 
 TOKEN = "123456789:AAF0123456789abcdefghijklmnopqrstuv"
 SECRET = "webhook-secret-0123456789"
@@ -44,13 +42,6 @@ def update(chat_id: int, text: str | None = "低保咋申请", **extra: object) 
     return {"update_id": uuid.uuid4().int % 2**31, "message": message, **extra}
 
 
-def inbound(store_settings: Settings, sender: str) -> list[str]:
-    engine = make_engine(store_settings)
-    try:
-        with make_session_factory(engine)() as session:
-            return list(session.scalars(select(InboundMessage.text).where(InboundMessage.sender == sender)))
-    finally:
-        engine.dispose()
 
 
 def test_a_message_is_answered_in_the_same_chat(telegram, store_settings) -> None:  # noqa: ANN001
@@ -59,7 +50,7 @@ def test_a_message_is_answered_in_the_same_chat(telegram, store_settings) -> Non
     assert client.post("/telegram/webhook", json=update(chat_id), headers=HEADERS).status_code == 200
     sent = fake.messages_to(chat_id)
     assert sent and "低保" in "".join(s["text"] for s in sent)
-    assert inbound(store_settings, f"telegram:{chat_id}") == ["低保咋申请"]
+    assert inbound_texts(store_settings, f"telegram:{chat_id}") == ["低保咋申请"]
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong-secret-0123456789"}])
@@ -68,7 +59,7 @@ def test_without_the_webhook_secret_nothing_is_processed(telegram, store_setting
     chat_id = uuid.uuid4().int % 10**9
     response = client.post("/telegram/webhook", json=update(chat_id), headers=headers)
     assert response.status_code == 403 and response.json()["message_zh"]
-    assert fake.messages_to(chat_id) == [] and inbound(store_settings, f"telegram:{chat_id}") == []
+    assert fake.messages_to(chat_id) == [] and inbound_texts(store_settings, f"telegram:{chat_id}") == []
 
 
 def test_a_retried_update_is_processed_once_even_when_the_retries_arrive_together(telegram, store_settings) -> None:  # noqa: ANN001
@@ -79,7 +70,7 @@ def test_a_retried_update_is_processed_once_even_when_the_retries_arrive_togethe
         codes = list(pool.map(lambda _: client.post("/telegram/webhook", json=body, headers=HEADERS).status_code,
                               range(3)))
     assert codes == [200, 200, 200]
-    assert inbound(store_settings, f"telegram:{chat_id}") == ["低保咋申请"]          # one turn, one reply set
+    assert inbound_texts(store_settings, f"telegram:{chat_id}") == ["低保咋申请"]          # one turn, one reply set
     first = len(fake.messages_to(chat_id))
     client.post("/telegram/webhook", json=body, headers=HEADERS)
     assert len(fake.messages_to(chat_id)) == first
@@ -103,7 +94,7 @@ def test_a_button_press_is_the_buttons_payload(telegram, store_settings) -> None
                                 "message": {"message_id": 9, "date": 1764547200,
                                             "chat": {"id": chat_id, "type": "private"}, "text": "…"}}}
     assert client.post("/telegram/webhook", json=press, headers=HEADERS).status_code == 200
-    assert inbound(store_settings, f"telegram:{chat_id}") == ["转人工"]
+    assert inbound_texts(store_settings, f"telegram:{chat_id}") == ["转人工"]
     assert any(s["method"] == "answerCallbackQuery" for s in fake.sent) and fake.messages_to(chat_id)
 
 

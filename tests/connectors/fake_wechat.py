@@ -1,0 +1,26 @@
+"""WeChat's API side of the access_token and customer-service message calls, recording what it was asked to send
+(in the tests, WeChat's servers are replaced by this)."""
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlparse
+
+from tests.connectors.fake_server import FakeServer
+
+
+class FakeWeChat(FakeServer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens_issued = 0
+        self.sent: list[dict] = []
+
+    def route(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, object]:
+        url = urlparse(path)
+        if method == "GET" and url.path == "/cgi-bin/token":
+            self.tokens_issued += 1
+            return 200, {"access_token": f"TOKEN{self.tokens_issued}", "expires_in": 7200}
+        if method == "POST" and url.path == "/cgi-bin/message/custom/send":
+            token = parse_qs(url.query).get("access_token", [""])[0]
+            self.sent.append({"token": token, **json.loads(raw.decode())})
+            return 200, {"errcode": 0, "errmsg": "ok"}
+        return 200, {"errcode": 40004, "errmsg": "not found"}
