@@ -43,21 +43,38 @@ class WeChatApi:
                 return cached.decode() if isinstance(cached, bytes) else cached
         return await self._fetch_token()
 
+    async def _call(self, path: str, body: dict) -> dict:
+        """POST a JSON body with the access_token (fetched again once when WeChat says it expired)."""
+        for attempt in range(2):
+            token = await self.access_token(fresh=attempt > 0)
+            response = await self._http.post(f"{self._base}{path}", params={"access_token": token},
+                                             content=json.dumps(body, ensure_ascii=False).encode(),
+                                             headers={"Content-Type": "application/json; charset=utf-8"})
+            answer = response.json()
+            if answer.get("errcode", 0) not in EXPIRED:
+                return answer
+        return answer
+
+    async def create_menu(self, buttons: list[dict]) -> dict:
+        """The Official Account's menu (POST /cgi-bin/menu/create); WeChat's answer ({"errcode": 0} when done)."""
+        return await self._call("/cgi-bin/menu/create", {"button": buttons})
+
+    async def permanent_qr_url(self, scene: str) -> str:
+        """The content of a permanent parametric QR code (QR_LIMIT_STR_SCENE) whose scan says `scene`."""
+        answer = await self._call("/cgi-bin/qrcode/create", {"action_name": "QR_LIMIT_STR_SCENE",
+                                                             "action_info": {"scene": {"scene_str": scene}}})
+        if "url" not in answer:
+            raise RuntimeError(f"WeChat refused the QR code: errcode {answer.get('errcode')}")
+        return answer["url"]
+
     async def send_text(self, openid: str, text: str) -> bool:
         """A customer-service text message; True when WeChat accepted it."""
         body = {"touser": openid, "msgtype": "text", "text": {"content": text}}
         try:
-            for attempt in range(2):
-                token = await self.access_token(fresh=attempt > 0)
-                response = await self._http.post(f"{self._base}/cgi-bin/message/custom/send",
-                                                 params={"access_token": token},   # Chinese as UTF-8, not \u escapes
-                                                 content=json.dumps(body, ensure_ascii=False).encode(),
-                                                 headers={"Content-Type": "application/json; charset=utf-8"})
-                code = response.json().get("errcode", 0)
-                if code not in EXPIRED:
-                    if code:
-                        log.warning("wechat custom message refused: errcode %s", code)
-                    return code == 0
+            code = (await self._call("/cgi-bin/message/custom/send", body)).get("errcode", 0)
         except (httpx.HTTPError, KeyError, ValueError) as exc:
             log.warning("wechat custom message failed: %s", exc.__class__.__name__)
-        return False
+            return False
+        if code:
+            log.warning("wechat custom message refused: errcode %s", code)
+        return code == 0

@@ -252,6 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
     qr.add_argument("--out", required=True, help="the folder for the .png codes and .pdf posters")
     qr.set_defaults(handler=_qr)
 
+    wx = sub.add_parser("wechat", help="the WeChat Official Account")
+    wx_sub = wx.add_subparsers(dest="wechat_command", required=True)
+    menu = wx_sub.add_parser("menu", help="install the account's menu (政策咨询, 我要求助, 办理进度, 紧急求助)")
+    menu.set_defaults(handler=_wechat_menu)
+
     ak = sub.add_parser("api-key", help="make a key for a trusted back end on POST /api/chat (JISHIJIU_API_KEYS)")
     ak.add_argument("name", help="the client's name: a-z, 0-9 and -, e.g. cityapp")
     ak.set_defaults(handler=_api_key)
@@ -259,6 +264,39 @@ def build_parser() -> argparse.ArgumentParser:
     cases_cli.register(sub, load_settings)
     streams_cli.register(sub, load_settings)
     return parser
+
+
+def _with_wechat(settings: Settings, work):  # noqa: ANN001, ANN202 - work(api) → an awaitable
+    """Run `work` with the Official Account's API client (its access_token shared through Redis)."""
+    import asyncio
+
+    import httpx
+    import redis.asyncio as aioredis
+
+    from connectors.wechat_api import WeChatApi
+
+    async def run():  # noqa: ANN202
+        redis = aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5)
+        async with httpx.AsyncClient(timeout=15) as http:
+            try:
+                return await work(WeChatApi(settings.wechat_api_base, settings.wechat_app_id, settings.wechat_secret,
+                                            redis, http))
+            finally:
+                await redis.aclose()
+    return asyncio.run(run())
+
+
+def _wechat_menu(args: argparse.Namespace, settings: Settings) -> int:
+    from connectors.wechat import load_wording
+
+    if not settings.wechat_token:
+        return _fail("set WECHAT_TOKEN, WECHAT_APPID and WECHAT_SECRET first (README: WeChat Official Account)")
+    buttons = [{"type": "click", "name": names[0], "key": key} for key, names in load_wording().menu.items()]
+    answer = _with_wechat(settings, lambda api: api.create_menu(buttons))
+    if answer.get("errcode", 0):
+        return _fail(f"WeChat refused the menu: errcode {answer.get('errcode')} {answer.get('errmsg', '')}")
+    print("menu installed: " + "、".join(b["name"] for b in buttons))
+    return 0
 
 
 def _qr(args: argparse.Namespace, settings: Settings) -> int:
@@ -283,17 +321,28 @@ def _qr(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     wording = load_wording()
+    wechat: dict[str, str] = {}
+    if settings.wechat_token:            # the account's own permanent codes: a scan follows it with the place preset
+        async def codes(api):  # noqa: ANN001, ANN202
+            return {d.code: await api.permanent_qr_url(d.code) for d in chosen}
+        try:
+            wechat = _with_wechat(settings, codes)
+        except Exception as exc:  # noqa: BLE001 - the web codes and posters are still made
+            print(f"jishijiu: no WeChat codes ({exc}); the web chat's codes and posters follow", file=sys.stderr)
     for division in chosen:
         url = chat_url(settings.public_url, division.code)
         stem = f"{division.code}-{division.name}"
         (out / f"{stem}.png").write_bytes(qr_png(url))
+        if division.code in wechat:
+            (out / f"{stem}-wechat.png").write_bytes(qr_png(wechat[division.code]))
         try:
             pdf = poster_pdf(Poster(division.code, divisions.locate(division.code).label, url), wording)
         except PosterError as exc:
             return _fail(str(exc))
         (out / f"{stem}.pdf").write_bytes(pdf)
     print(f"{len(chosen)} division(s): a QR code (.png) and an A4 poster (.pdf) each, in {out}")
-    print("WeChat parametric QR codes come with the WeChat connector (issue 8, not built yet).")
+    if not settings.wechat_token:
+        print("WeChat parametric codes (<code>-<name>-wechat.png) are made when the Official Account is configured.")
     return 0
 
 

@@ -13,6 +13,7 @@ class FakeWeChat(FakeServer):
         super().__init__()
         self.tokens_issued = 0
         self.sent: list[dict] = []
+        self.menus: list[dict] = []
 
     def route(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, object]:
         url = urlparse(path)
@@ -23,4 +24,10 @@ class FakeWeChat(FakeServer):
             token = parse_qs(url.query).get("access_token", [""])[0]
             self.sent.append({"token": token, **json.loads(raw.decode())})
             return 200, {"errcode": 0, "errmsg": "ok"}
+        if method == "POST" and url.path == "/cgi-bin/menu/create":
+            self.menus.append(json.loads(raw.decode()))
+            return 200, {"errcode": 0, "errmsg": "ok"}
+        if method == "POST" and url.path == "/cgi-bin/qrcode/create":
+            scene = json.loads(raw.decode())["action_info"]["scene"]["scene_str"]
+            return 200, {"ticket": f"T-{scene}", "url": f"http://weixin.qq.com/q/{scene}"}
         return 200, {"errcode": 40004, "errmsg": "not found"}

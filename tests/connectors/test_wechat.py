@@ -149,3 +149,15 @@ def test_buttons_become_numbered_choices_and_long_replies_fit_wechats_limit() ->
     assert text.endswith("1. 同意\n2. 不同意") and payloads == ["/affirm", "/deny"]
     pieces = split_bytes("低保" * 2000)
     assert len(pieces) == 6 and all(len(p.encode()) <= 2048 for p in pieces) and "".join(pieces) == "低保" * 2000
+
+
+def test_the_menu_and_the_posters_wechat_codes_come_from_the_account(tmp_path, monkeypatch, fake) -> None:  # noqa: ANN001
+    from jishijiu.cli import main
+    for name, value in {"WECHAT_TOKEN": TOKEN, "WECHAT_APPID": f"wx{uuid.uuid4().hex[:16]}", "WECHAT_SECRET": "s",
+                        "WECHAT_API_BASE": fake.base_url, "REDIS_URL": CHAT_REDIS_URL,
+                        "JISHIJIU_PUBLIC_URL": "https://jishijiu.example.cn"}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["wechat", "menu"]) == 0
+    assert [b["key"] for b in fake.menus[0]["button"]] == ["POLICY", "APPLY", "STATUS", "EMERGENCY"]
+    assert main(["qr", "--township", "370811002", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "370811002-许庄街道-wechat.png").stat().st_size > 500
