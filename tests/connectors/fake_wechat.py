@@ -14,6 +14,7 @@ class FakeWeChat(FakeServer):
         self.tokens_issued = 0
         self.sent: list[dict] = []
         self.menus: list[dict] = []
+        self.expired: set[str] = set()      # tokens WeChat now says are invalid (errcode 40001)
 
     def route(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, object]:
         url = urlparse(path)
@@ -22,6 +23,8 @@ class FakeWeChat(FakeServer):
             return 200, {"access_token": f"TOKEN{self.tokens_issued}", "expires_in": 7200}
         if method == "POST" and url.path == "/cgi-bin/message/custom/send":
             token = parse_qs(url.query).get("access_token", [""])[0]
+            if token in self.expired:
+                return 200, {"errcode": 40001, "errmsg": "invalid credential"}
             self.sent.append({"token": token, **json.loads(raw.decode())})
             return 200, {"errcode": 0, "errmsg": "ok"}
         if method == "POST" and url.path == "/cgi-bin/menu/create":

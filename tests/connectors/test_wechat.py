@@ -161,3 +161,26 @@ def test_the_menu_and_the_posters_wechat_codes_come_from_the_account(tmp_path, m
     assert [b["key"] for b in fake.menus[0]["button"]] == ["POLICY", "APPLY", "STATUS", "EMERGENCY"]
     assert main(["qr", "--township", "370811002", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "370811002-许庄街道-wechat.png").stat().st_size > 500
+
+
+def test_an_access_token_wechat_calls_invalid_is_fetched_again_once_and_shared(fake) -> None:  # noqa: ANN001
+    import asyncio
+
+    import httpx
+    from redis.asyncio import Redis
+
+    from connectors.wechat_api import WeChatApi
+
+    async def run() -> tuple[bool, bool]:
+        redis = Redis.from_url(CHAT_REDIS_URL)
+        async with httpx.AsyncClient(timeout=5) as http:
+            account = f"wx{uuid.uuid4().hex[:16]}"
+            first, second = (WeChatApi(fake.base_url, account, "s", redis, http) for _ in range(2))   # two workers
+            sent = await first.send_text("o1", "第一条")
+            fake.expired.add("TOKEN1")                     # WeChat invalidates it (another refresh, say)
+            again = await second.send_text("o1", "第二条")
+            await redis.aclose()
+            return sent, again
+    sent, again = asyncio.run(run())
+    assert sent and again and fake.tokens_issued == 2                # the second worker reused, then refreshed
+    assert [(m["token"], m["text"]["content"]) for m in fake.sent] == [("TOKEN1", "第一条"), ("TOKEN2", "第二条")]
