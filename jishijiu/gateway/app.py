@@ -5,25 +5,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 
-import httpx
 import redis.asyncio as aioredis
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from actions import runtime as action_runtime
 from cases.divisions import cached_divisions
-from cases.encryption import build_cipher, load_secret_key
-from cases.service import case_numbers_of_sender, get_case
+from cases.encryption import build_cipher
 from cases.errors import UnknownDivision
 from connectors.api_keys import parse_api_keys
 from connectors.ratelimit import Limits, RateLimiter
-from connectors.session import SessionSigner
-from connectors.telegram import TelegramDoor, TelegramForbidden
-from connectors.wechat import WeChatDoor, WeChatRefused
-from connectors.wechat_api import WeChatApi
-from connectors.webchat import WebChat, WebChatError
+from connectors.telegram import TelegramForbidden
+from connectors.wechat import WeChatRefused
+from connectors.webchat import WebChatError
 from conversation.chat import ChatService
 from conversation.clarify import PendingClarifications
 from conversation.repeats import ReplyRepeats
@@ -33,6 +28,7 @@ from conversation.vault import PersonalDataVault
 from jishijiu.bootstrap import build_retriever
 from jishijiu.db import make_engine, make_session_factory
 from jishijiu.gateway import errors
+from jishijiu.gateway.doors import mount_doors
 from jishijiu.gateway.limits import BodySizeLimit
 from jishijiu.gateway.routers import actions, ask, chat, health, triage
 from jishijiu.settings import Settings, SettingsError
@@ -84,31 +80,12 @@ def create_app(settings: Settings) -> FastAPI:
         state.chat = ChatService(state.rasa, vault, state.retriever, settings.qa_threshold, triage_config,
                                  inbox.record, inbox.mark, PendingClarifications(state.redis),
                                  ReplyRepeats(state.redis))
-        state.webchat = WebChat(state.chat, SessionSigner(load_secret_key(settings)), state.rate_limiter, state.redis,
-                                partial(get_case, session_factory), partial(case_numbers_of_sender, session_factory),
-                                secure_cookie=settings.public_url.startswith("https://"))
-        app.include_router(state.webchat.router())        # the web chat's routes need the running components
-        bot = None
-        wechat_http = None
-        if settings.wechat_token:
-            wechat_http = httpx.AsyncClient(timeout=10)
-            api = WeChatApi(settings.wechat_api_base, settings.wechat_app_id, settings.wechat_secret, state.redis,
-                            wechat_http)
-            app.include_router(WeChatDoor(state.chat, settings.wechat_token, settings.wechat_app_id,
-                                          settings.wechat_aes_key or None, api, state.rate_limiter, state.redis,
-                                          settings.wechat_reply_within).router())
-        if settings.telegram_token:
-            from telegram import Bot
-            bot = Bot(settings.telegram_token, base_url=f"{settings.telegram_api_base}/bot")
-            app.include_router(TelegramDoor(state.chat, bot, settings.telegram_secret, state.rate_limiter,
-                                            state.redis).router())
+        closers = mount_doors(app, settings, session_factory)     # the doors need the running components
         try:
             yield
         finally:
-            if bot is not None:
-                await bot.shutdown()
-            if wechat_http is not None:
-                await wechat_http.aclose()
+            for close in closers:
+                await close()
             await state.rasa.aclose()
             await state.redis.aclose()
             state.engine.dispose()

@@ -1,0 +1,44 @@
+"""The residents' doors the gateway mounts once its components run: the mobile web chat always, WeChat and
+Telegram when configured. Returns what must be closed at shutdown."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from cases.encryption import load_secret_key
+from cases.service import case_numbers_of_sender, get_case
+from connectors.session import SessionSigner
+from connectors.telegram import TelegramDoor
+from connectors.wechat import WeChatDoor
+from connectors.wechat_api import WeChatApi
+from connectors.webchat import WebChat
+from jishijiu.settings import Settings
+
+Closer = Callable[[], Awaitable[Any]]
+
+
+def mount_doors(app: FastAPI, settings: Settings, session_factory: Any) -> list[Closer]:
+    state = app.state
+    closers: list[Closer] = []
+    state.webchat = WebChat(state.chat, SessionSigner(load_secret_key(settings)), state.rate_limiter, state.redis,
+                            partial(get_case, session_factory), partial(case_numbers_of_sender, session_factory),
+                            secure_cookie=settings.public_url.startswith("https://"))
+    app.include_router(state.webchat.router())
+    if settings.wechat_token:
+        http = httpx.AsyncClient(timeout=10)
+        closers.append(http.aclose)
+        api = WeChatApi(settings.wechat_api_base, settings.wechat_app_id, settings.wechat_secret, state.redis, http)
+        app.include_router(WeChatDoor(state.chat, settings.wechat_token, settings.wechat_app_id,
+                                      settings.wechat_aes_key or None, api, state.rate_limiter, state.redis,
+                                      settings.wechat_reply_within).router())
+    if settings.telegram_token:
+        from telegram import Bot
+        bot = Bot(settings.telegram_token, base_url=f"{settings.telegram_api_base}/bot")
+        closers.append(bot.shutdown)
+        app.include_router(TelegramDoor(state.chat, bot, settings.telegram_secret, state.rate_limiter,
+                                        state.redis).router())
+    return closers
