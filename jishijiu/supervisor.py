@@ -487,9 +487,8 @@ def run_all(settings: Settings, host: str, port: int, rasa_port: int = 5005, tra
                 for name in [n for n, (url, ready) in pending.items() if _answers(url, ready)]:
                     del pending[name]
                 if not pending:
-                    say(f"ready in {time.monotonic() - started:.0f} s at http://{host}:{port} — chat: POST "
-                        f"http://{host}:{port}/api/chat (with a key of JISHIJIU_API_KEYS: README), API docs: "
-                        f"http://{host}:{port}/docs (Ctrl-C stops)")
+                    say(f"ready in {time.monotonic() - started:.0f} s — web chat: http://{host}:{port}/chat, "
+                        f"API docs: http://{host}:{port}/docs (Ctrl-C stops)")
                 elif time.monotonic() >= next_note:
                     say(f"  waiting for {' and '.join(pending)} to answer… {time.monotonic() - started:.0f} s")
                     next_note = time.monotonic() + PROGRESS_EVERY
