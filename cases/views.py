@@ -1,6 +1,7 @@
 """Read models for APIs and the CLI (pydantic, frozen): personal data appears only in masked form."""
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 from typing import Any
 
@@ -75,6 +76,11 @@ class CaseSummary(_Frozen):
             township_code=case.township_code, village_code=case.village_code, location=case.location_label,
             departments=case_departments(case), submitted_at=case.submitted_at, updated_at=case.updated_at,
             due_at=due, overdue=bool(due and due < now and case.status in OPEN))
+
+    def phone_ends_with(self, last4: str) -> bool:
+        """The resident's proof for a status look-up: the last four digits of the case's phone; constant-time."""
+        return bool(self.phone) and last4.isdigit() and \
+            hmac.compare_digest(self.phone[-4:].encode(), last4.encode())   # type: ignore[index]
 
 
 class CaseDetail(CaseSummary):

@@ -14,6 +14,14 @@ from typing import ClassVar
 from fastapi import APIRouter
 
 
+class DoorRefused(Exception):
+    """A door refuses a request in its own protocol's terms: the HTTP status and a message, Chinese first."""
+
+    def __init__(self, status: int, message_zh: str, message_en: str) -> None:
+        self.status, self.message_zh, self.message_en = status, message_zh, message_en
+        super().__init__(message_en)
+
+
 class Connector(ABC):
     name: ClassVar[str]            # the sender namespace: "<name>:<id>"
 

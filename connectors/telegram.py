@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from connectors.base import Connector
+from connectors.base import Connector, DoorRefused
 from connectors.ratelimit import RateLimiter
 from conversation.chat import ChatService
 from conversation.rasa_client import BotReply
@@ -38,12 +38,6 @@ class TelegramWording(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     not_text: str
     too_fast: str
-
-
-class TelegramForbidden(Exception):
-    status = 403
-    message_zh = "不是来自 Telegram 的请求。"
-    message_en = "Not a request from Telegram (wrong or missing secret token)."
 
 
 def keyboard(reply: BotReply) -> InlineKeyboardMarkup | None:
@@ -127,7 +121,8 @@ class TelegramDoor(Connector):
         async def webhook(request: Request, x_telegram_bot_api_secret_token: Annotated[str | None, Header()] = None
                           ) -> dict[str, bool]:
             if not hmac.compare_digest((x_telegram_bot_api_secret_token or "").encode(), self._secret.encode()):
-                raise TelegramForbidden()
+                raise DoorRefused(403, "不是来自 Telegram 的请求。",
+                                  "Not a request from Telegram (wrong or missing secret token).")
             try:
                 data = await request.json()
             except ValueError:

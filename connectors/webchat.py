@@ -9,7 +9,6 @@ poster's QR code: the place is preset and the case records the origin `qr`.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import re
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from redis.exceptions import RedisError
 from cases.errors import CaseNotFound
 from cases.states import LABELS
 from cases.views import CaseDetail
-from connectors.base import Connector
+from connectors.base import Connector, DoorRefused
 from connectors.ratelimit import Limits, RateLimiter
 from connectors.session import SessionSigner
 from conversation.chat import ChatService
@@ -41,14 +40,6 @@ HISTORY_LIMIT = 200
 MAX_TURN_CHARS = 2000
 CASE_NUMBER = re.compile(r"JSJ-\d{8}-\d{4,}")
 DIVISION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3}(?:[0-9]{3})?)?|JN-[A-Z0-9]{2,8}")
-
-
-class WebChatError(Exception):
-    """Refused at the web chat's door: status code and a message, Chinese first."""
-
-    def __init__(self, status: int, message_zh: str, message_en: str) -> None:
-        self.status, self.message_zh, self.message_en = status, message_zh, message_en
-        super().__init__(message_en)
 
 
 class TurnIn(BaseModel):
@@ -91,14 +82,14 @@ class WebChat(Connector):
     def _session(self, cookie: str | None, csrf: str | None) -> str:
         session_id = self._signer.session_of(cookie)
         if session_id is None:
-            raise WebChatError(401, "会话已失效，请刷新页面后再试。", "No valid session: reload the page.")
+            raise DoorRefused(401, "会话已失效，请刷新页面后再试。", "No valid session: reload the page.")
         if not self._signer.csrf_ok(session_id, csrf):
-            raise WebChatError(403, "请求来源不对，请刷新页面后再试。", "Missing or wrong CSRF token.")
+            raise DoorRefused(403, "请求来源不对，请刷新页面后再试。", "Missing or wrong CSRF token.")
         return session_id
 
     async def _limit(self, request: Request, sender: str | None) -> None:
         if not await self._limiter.allow(sender, request.client.host if request.client else None):
-            raise WebChatError(429, "您发得太快了，请稍等一分钟再发。", "Too many messages: wait a minute.")
+            raise DoorRefused(429, "您发得太快了，请稍等一分钟再发。", "Too many messages: wait a minute.")
 
     # ---- history (masked, in Redis, for the session's life) -----------------------------------------------
     def _history_key(self, session_id: str) -> str:
@@ -193,15 +184,14 @@ class WebChat(Connector):
                          x_csrf_token: Annotated[str | None, Header()] = None) -> dict[str, Any]:
             session_id = self._session(jsj_session, x_csrf_token)
             if not await self._lookups.allow(self.sender(session_id), request.client.host if request.client else None):
-                raise WebChatError(429, "查询太频繁了，请过一会儿再查，或拨打 12345。", "Too many look-ups: wait a while.")
+                raise DoorRefused(429, "查询太频繁了，请过一会儿再查，或拨打 12345。", "Too many look-ups: wait a while.")
             number, last4 = body.case_number.strip().upper(), body.phone_last4.strip()
             try:
                 detail = await asyncio.to_thread(self._case_of, number) if CASE_NUMBER.fullmatch(number) else None
             except CaseNotFound:
                 detail = None
-            if detail is None or not detail.phone or not last4.isdigit() or \
-                    not hmac.compare_digest(detail.phone[-4:].encode(), last4.encode()):
-                raise WebChatError(404, "没有找到这个申请：请核对申请编号和手机号后四位。",
+            if detail is None or not detail.phone_ends_with(last4):
+                raise DoorRefused(404, "没有找到这个申请：请核对申请编号和手机号后四位。",
                                    "No such case for this number and phone.")
             return {"case": self._status(detail).model_dump(mode="json")}
 

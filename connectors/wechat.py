@@ -28,7 +28,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
-from connectors.base import Connector
+from connectors.base import Connector, DoorRefused
 from connectors.ratelimit import RateLimiter
 from connectors.wechat_api import WeChatApi
 from conversation.chat import ChatService
@@ -55,14 +55,18 @@ class WeChatWording(BaseModel):
     menu: dict[str, list[str]]
 
 
+def _not_wechat() -> DoorRefused:
+    return DoorRefused(400, "不是有效的微信消息。", "Not a valid WeChat message.")
+
+
+def _refuse_unsafe(xml: bytes) -> None:
+    """XML with a DOCTYPE or entities (XXE, entity expansion) is refused before any parser sees it."""
+    if _UNSAFE_XML.search(xml):
+        raise DoorRefused(400, "消息格式不被接受。", "XML with a DOCTYPE or entities is refused.")
+
+
 def load_wording(path: Path = WORDING) -> WeChatWording:
     return WeChatWording.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-
-class WeChatRefused(Exception):
-    def __init__(self, status: int, message_zh: str, message_en: str) -> None:
-        self.status, self.message_zh, self.message_en = status, message_zh, message_en
-        super().__init__(message_en)
 
 
 def split_bytes(text: str, limit: int = MAX_REPLY_BYTES) -> list[str]:
@@ -181,12 +185,13 @@ class WeChatDoor(Connector):
 
     async def receive(self, xml: bytes, client_address: str | None) -> str:
         """The XML to answer WeChat with, or "success"."""
+        _refuse_unsafe(xml)                  # the plain text of a safe-mode message is checked here too
         try:
             msg = parse_message(xml)
         except Exception:  # noqa: BLE001 - anything xmltodict cannot read is not a WeChat message
-            raise WeChatRefused(400, "不是有效的微信消息。", "Not a valid WeChat message.") from None
+            raise _not_wechat() from None
         if msg is None or not getattr(msg, "source", None):
-            raise WeChatRefused(400, "不是有效的微信消息。", "Not a valid WeChat message.")
+            raise _not_wechat()
         key = str(msg.id) if getattr(msg, "id", None) else f"{msg.source}:{msg.create_time}"
         if not await self._first_time(key):
             return "success"
@@ -218,27 +223,24 @@ class WeChatDoor(Connector):
             try:
                 check_signature(self._token, signature, timestamp, nonce)
             except InvalidSignatureException:
-                raise WeChatRefused(403, "签名不对。", "Invalid signature.") from None
+                raise DoorRefused(403, "签名不对。", "Invalid signature.") from None
             return PlainTextResponse(echostr)
 
         @router.post("/wechat", include_in_schema=False)
         async def receive(request: Request, signature: str = "", timestamp: str = "", nonce: str = "",
                           encrypt_type: str = "", msg_signature: str = "") -> Response:
             body = await request.body()
-            if _UNSAFE_XML.search(body):
-                raise WeChatRefused(400, "消息格式不被接受。", "XML with a DOCTYPE or entities is refused.")
+            _refuse_unsafe(body)
             safe = encrypt_type == "aes" and self._crypto is not None
             try:
                 if safe:
                     body = self._crypto.decrypt_message(body, msg_signature, timestamp, nonce).encode()
-                    if _UNSAFE_XML.search(body):
-                        raise WeChatRefused(400, "消息格式不被接受。", "XML with a DOCTYPE or entities is refused.")
                 else:
                     check_signature(self._token, signature, timestamp, nonce)
             except (InvalidSignatureException, InvalidAppIdException):
-                raise WeChatRefused(403, "签名不对。", "Invalid signature.") from None
+                raise DoorRefused(403, "签名不对。", "Invalid signature.") from None
             except (ValueError, KeyError):
-                raise WeChatRefused(400, "不是有效的微信消息。", "Not a valid WeChat message.") from None
+                raise _not_wechat() from None
             answer = await self.receive(body, request.client.host if request.client else None)
             if safe and answer != "success":
                 answer = self._crypto.encrypt_message(answer, nonce, timestamp)

@@ -16,9 +16,7 @@ from cases.encryption import build_cipher
 from cases.errors import UnknownDivision
 from connectors.api_keys import parse_api_keys
 from connectors.ratelimit import Limits, RateLimiter
-from connectors.telegram import TelegramForbidden
-from connectors.wechat import WeChatRefused
-from connectors.webchat import WebChatError
+from connectors.base import DoorRefused
 from conversation.chat import ChatService
 from conversation.clarify import PendingClarifications
 from conversation.repeats import ReplyRepeats
@@ -97,7 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    errors.install_door_errors(app, WebChatError, TelegramForbidden, WeChatRefused)
+    errors.install_door_errors(app, DoorRefused)
     app.add_middleware(BodySizeLimit, status_by_prefix={"/wechat": 400})
     for module in (health, ask, triage, chat, actions):
         app.include_router(module.router)
