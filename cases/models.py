@@ -10,7 +10,7 @@ from sqlalchemy import (JSON, DateTime, Enum, ForeignKey, Index, LargeBinary, St
                         UniqueConstraint, event)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from cases.states import CaseState, OutboxStatus, ReferralStatus, Urgency
+from cases.states import CaseState, NoticeStatus, OutboxStatus, ReferralStatus, Urgency
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -45,6 +45,7 @@ class Base(DeclarativeBase):
         ReferralStatus: _enum(ReferralStatus),
         Urgency: _enum(Urgency),
         OutboxStatus: _enum(OutboxStatus),
+        NoticeStatus: _enum(NoticeStatus),
         dict[str, Any]: JSON(),
         list[str]: JSON(),
     }
@@ -202,6 +203,27 @@ class Handoff(Base):
     status: Mapped[str] = mapped_column(String(16))           # waiting (a console moves it on)
     case_number: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """A case update told to the resident through their door, from the notification stream (one per outbox row)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(unique=True)      # the outbox row it tells: a stream redelivery adds none
+    case_number: Mapped[str] = mapped_column(String(24), index=True)
+    recipient: Mapped[str] = mapped_column(String(128))      # the case's conversation id: "<door>:<channel's id>"
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)                  # masked: built from masked payloads only
+    status: Mapped[NoticeStatus] = mapped_column(index=True)
+    via: Mapped[str | None] = mapped_column(String(32))      # custom_message | template | telegram | webchat
+    attempts: Mapped[int]
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
 
 
 class AppendOnlyViolation(RuntimeError):

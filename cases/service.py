@@ -15,7 +15,7 @@ from cases.identity import IdNumber, PersonName, PhoneNumber, parse_id_number, p
 from cases.models import Case, CaseDeadline
 from cases.numbering import assign_case_number, provisional_case_number
 from cases.states import OPEN, CaseState, ReferralStatus, Urgency, parse_enum
-from cases.transitions import (record_contact_update, record_submission, record_view, transition,
+from cases.transitions import (record_contact_update, record_message, record_submission, record_view, transition,
                                transition_referral)
 from cases.views import CaseDetail, CaseSummary, EventView
 from nlu.masking import mask_personal_data
@@ -218,6 +218,16 @@ def transition_case(session_factory: SessionFactory, case_number: str, to: CaseS
                            departments=departments)
         session.flush()
         return EventView.of(event) if event else None
+
+
+def message_resident(session_factory: SessionFactory, case_number: str, text: str, *, actor: str,
+                     now: datetime) -> EventView:
+    """A caseworker's message to the resident (event + outbox in the same transaction; sent by the worker)."""
+    with session_factory() as session, session.begin():
+        case = _load(session, case_number, for_update=True)
+        event = record_message(case, actor, _aware(now), text)
+        session.flush()
+        return EventView.of(event)
 
 
 def update_referral(session_factory: SessionFactory, case_number: str, department_id: str,

@@ -79,6 +79,16 @@ class OutboxStatus(str, enum.Enum):
     PUBLISHED = "published"
 
 
+class NoticeStatus(str, enum.Enum):
+    """A notice to the resident through the door their case came in by."""
+
+    PENDING = "pending"        # to send (again, after a failure: at next_attempt_at)
+    DELIVERED = "delivered"    # the channel accepted it (or it is in the web chat's history)
+    WAITING = "waiting"        # no way to push it now (WeChat's 48 h have passed, no template): kept for the web
+                               # status view, tried again later in case the resident writes again
+    FAILED = "failed"          # given up: the channel refused it for good, or every retry failed
+
+
 # Which states satisfy each statutory deadline rule (plan 二(三)); a rule not listed is met by a decision.
 DEADLINE_MET_BY: dict[str, frozenset[CaseState]] = {
     "emergency": AFTER_DECISION,     # 2 小时内先行救助

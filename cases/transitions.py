@@ -15,6 +15,7 @@ from jishijiu.departments import by_id as departments_by_id
 from nlu.masking import mask_personal_data
 
 SYSTEM_ESCALATION = "system:escalation"
+MESSAGE_MAX_CHARS = 1000
 
 
 def _attach(case: Case, obj: CaseEvent | OutboxMessage | CaseReferral, collection: str) -> None:
@@ -142,6 +143,16 @@ def record_contact_update(case: Case, actor: str, now: datetime, changes: dict[s
     if case.urgency is Urgency.EMERGENCY:
         audience.append("supervisor")
     _publish(case, "case.updated", audience, now, {**submission_detail(case), "changes": dict(changes)})
+    return event
+
+
+def record_message(case: Case, actor: str, now: datetime, text: str) -> CaseEvent:
+    """A caseworker writes to the resident: an event in the history and a notice through the resident's door."""
+    masked = mask_personal_data(text.strip())
+    if not masked or len(masked) > MESSAGE_MAX_CHARS:
+        raise InvalidInput(f"留言须为 1 至 {MESSAGE_MAX_CHARS} 个字", f"a message has 1 to {MESSAGE_MAX_CHARS} characters")
+    event = _event(case, "message", actor, now, before=case.status, after=case.status, note=masked)
+    _publish(case, "case.message", ["resident"], now, {"text": masked})
     return event
 
 

@@ -42,6 +42,20 @@ CASE_NUMBER = re.compile(r"JSJ-\d{8}-\d{4,}")
 DIVISION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3}(?:[0-9]{3})?)?|JN-[A-Z0-9]{2,8}")
 
 
+def history_key(session_id: str) -> str:
+    return f"jishijiu:webchat:history:{session_id}"
+
+
+async def remember(redis: Redis, session_id: str, entries: list[dict[str, Any]]) -> None:
+    """Append masked entries to the session's conversation as the page shows it after a reload (RedisError)."""
+    key = history_key(session_id)
+    pipe = redis.pipeline(transaction=False)
+    pipe.rpush(key, *[json.dumps(e, ensure_ascii=False) for e in entries])
+    pipe.ltrim(key, -HISTORY_LIMIT, -1)
+    pipe.expire(key, SESSION_DAYS * 86400)
+    await pipe.execute()
+
+
 class TurnIn(BaseModel):
     text: str = Field(description="what the resident typed, or a button's payload")
     v: str | None = Field(default=None, description="the division code of the poster the page was opened from")
@@ -92,32 +106,24 @@ class WebChat(Connector):
             raise DoorRefused(429, "您发得太快了，请稍等一分钟再发。", "Too many messages: wait a minute.")
 
     # ---- history (masked, in Redis, for the session's life) -----------------------------------------------
-    def _history_key(self, session_id: str) -> str:
-        return f"jishijiu:webchat:history:{session_id}"
-
     async def _remember(self, session_id: str, entries: list[dict[str, Any]]) -> None:
-        key = self._history_key(session_id)
         try:
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.rpush(key, *[json.dumps(e, ensure_ascii=False) for e in entries])
-            pipe.ltrim(key, -HISTORY_LIMIT, -1)
-            pipe.expire(key, SESSION_DAYS * 86400)
-            await pipe.execute()
+            await remember(self._redis, session_id, entries)
         except (RedisError, OSError):       # the answer still goes out; only the reload loses it
             pass
 
     async def _history(self, session_id: str) -> list[dict[str, Any]]:
         try:
-            raw = await self._redis.lrange(self._history_key(session_id), 0, -1)
+            raw = await self._redis.lrange(history_key(session_id), 0, -1)
         except (RedisError, OSError):
             return []
         return [json.loads(r) for r in raw]
 
     # ---- cases ---------------------------------------------------------------------------------------------
     def _status(self, detail: CaseDetail) -> CaseStatus:
-        history = [{"at": e.at.astimezone(CHINA_TZ).isoformat(), "label": _event_label(e.action, e.after)}
+        history = [{"at": e.at.astimezone(CHINA_TZ).isoformat(), "label": _event_label(e.action, e.after, e.note)}
                    for e in detail.history
-                   if e.action in ("submitted", "referral") or e.after is not None]
+                   if e.action in ("submitted", "referral", "message") or e.after is not None]
         return CaseStatus(case_number=detail.case_number, status=detail.status_label, urgency=detail.urgency.value,
                           submitted_at=detail.submitted_at, due_at=detail.due_at, overdue=detail.overdue,
                           history=history)
@@ -198,7 +204,9 @@ class WebChat(Connector):
         return router
 
 
-def _event_label(action: str, after: object) -> str:
+def _event_label(action: str, after: object, note: str | None = None) -> str:
+    if action == "message":
+        return f"工作人员留言：{note or ''}"
     if action == "submitted":
         return "提交申请"
     if action == "referral":

@@ -11,6 +11,9 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 EXPIRED = (40001, 42001)
+TRANSPORT_FAILED = -2          # not one of WeChat's codes: the call did not reach WeChat or had no answer
+OUT_OF_WINDOW = (45015, 45047)  # more than 48 h since the user wrote / too many messages since: use a template
+UNREACHABLE = (43004, 40003)    # the user unfollowed / the openid is not this account's: give up
 
 
 class WeChatApi:
@@ -67,14 +70,30 @@ class WeChatApi:
             raise RuntimeError(f"WeChat refused the QR code: errcode {answer.get('errcode')}")
         return answer["url"]
 
+    async def _send(self, path: str, body: dict, what: str) -> int:
+        """WeChat's errcode for a message call (0: accepted), or TRANSPORT_FAILED when WeChat was not reached."""
+        try:
+            code = int((await self._call(path, body)).get("errcode", 0))
+        except (httpx.HTTPError, KeyError, ValueError) as exc:
+            log.warning("wechat %s failed: %s", what, exc.__class__.__name__)
+            return TRANSPORT_FAILED
+        if code:
+            log.warning("wechat %s refused: errcode %s", what, code)
+        return code
+
+    async def custom_text(self, openid: str, text: str) -> int:
+        """A customer-service text message (allowed within 48 h of the user's last message); WeChat's errcode."""
+        return await self._send("/cgi-bin/message/custom/send",
+                                {"touser": openid, "msgtype": "text", "text": {"content": text}}, "custom message")
+
     async def send_text(self, openid: str, text: str) -> bool:
         """A customer-service text message; True when WeChat accepted it."""
-        body = {"touser": openid, "msgtype": "text", "text": {"content": text}}
-        try:
-            code = (await self._call("/cgi-bin/message/custom/send", body)).get("errcode", 0)
-        except (httpx.HTTPError, KeyError, ValueError) as exc:
-            log.warning("wechat custom message failed: %s", exc.__class__.__name__)
-            return False
-        if code:
-            log.warning("wechat custom message refused: errcode %s", code)
-        return code == 0
+        return await self.custom_text(openid, text) == 0
+
+    async def template(self, openid: str, template_id: str, data: dict[str, str], url: str | None = None) -> int:
+        """A template message (any time, to a follower); `data` maps the template's fields to values."""
+        body: dict = {"touser": openid, "template_id": template_id,
+                      "data": {k: {"value": v} for k, v in data.items()}}
+        if url:
+            body["url"] = url
+        return await self._send("/cgi-bin/message/template/send", body, "template message")

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from datetime import datetime, timezone
 
-from sqlalchemy import Index, String, Text, update
+from sqlalchemy import Index, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from cases.models import Base
@@ -25,7 +25,14 @@ class InboundMessage(Base):
     received_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_inbound_messages_outcome", "outcome", "received_at"),)
+    __table_args__ = (Index("ix_inbound_messages_outcome", "outcome", "received_at"),
+                      Index("ix_inbound_messages_sender", "sender", "received_at"))
+
+
+def last_heard(session_factory: sessionmaker[Session], sender: str) -> datetime | None:
+    """When this conversation last sent a message (e.g. WeChat's 48-hour window for customer-service messages)."""
+    with session_factory() as session:
+        return session.scalar(select(func.max(InboundMessage.received_at)).where(InboundMessage.sender == sender))
 
 
 class Inbox:

@@ -54,6 +54,9 @@ class Settings:
     wechat_aes_key: str = field(default="", repr=False)     # set → safe mode (messages encrypted)
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_reply_within: float = 4.5          # seconds before WeChat gets "success" and the answer goes by API
+    # A template message (fields first, keyword1 = case number, keyword2 = time) for notices after WeChat's 48 h;
+    # empty → such notices wait in the web status view.
+    wechat_template_id: str = ""
 
     @property
     def effective_database_url(self) -> str:
@@ -216,6 +219,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             kwargs[key] = env[name].strip()
         if a := env.get("WECHAT_AES_KEY"):
             kwargs["wechat_aes_key"] = _secret("WECHAT_AES_KEY", a, _wechat_aes_key)
+    if v := env.get("WECHAT_TEMPLATE_ID"):
+        if not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", v.strip()):
+            raise SettingsError("WECHAT_TEMPLATE_ID", v, "expected the template's id from the Official Account")
+        kwargs["wechat_template_id"] = v.strip()
     if v := env.get("WECHAT_API_BASE"):
         kwargs["wechat_api_base"] = _url("WECHAT_API_BASE", v.strip().rstrip("/"), {"http", "https"})
     if v := env.get("JISHIJIU_WECHAT_REPLY_WITHIN"):

@@ -1,4 +1,5 @@
-"""`jishijiu worker`: run the outbox relay and the escalation job."""
+"""`jishijiu worker`: run the outbox relay, the escalation job and the residents' notices;
+`jishijiu notifications list [--failed]`: what was told to residents, and what could not be."""
 from __future__ import annotations
 
 import argparse
@@ -23,6 +24,39 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     return run_worker(settings, once=args.once, interval=args.interval)
 
 
+def _notifications(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+    import sys
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cases.cli import _local, _session_factory
+    from cases.notifications import list_notifications
+    from cases.states import NoticeStatus
+
+    status = NoticeStatus.FAILED if args.failed else (NoticeStatus(args.status) if args.status else None)
+    try:
+        rows = list_notifications(_session_factory(settings), status=status, case_number=args.case,
+                                  limit=args.limit)
+    except SQLAlchemyError as exc:
+        print(f"jishijiu: 数据库不可用 / database unavailable ({type(exc).__name__})", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps([{"id": r.id, "case_number": r.case_number, "recipient": r.recipient, "kind": r.kind,
+                           "status": r.status.value, "via": r.via, "attempts": r.attempts, "text": r.text,
+                           "last_error": r.last_error, "created_at": r.created_at.isoformat(),
+                           "delivered_at": r.delivered_at.isoformat() if r.delivered_at else None}
+                          for r in rows], ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        door = r.recipient.split(":", 1)[0]
+        print(f"{r.id:>6}  {_local(r.created_at)}  {r.case_number}  {door:<9} {r.status.value:<9} "
+              f"{r.via or '-':<14} tries {r.attempts}  {r.text[:40]}"
+              + (f"  [{r.last_error}]" if r.last_error and r.status.value != "delivered" else ""))
+    print(f"共 {len(rows)} 条 / {len(rows)} notification(s)")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction, load_settings_fn: Callable[[], Settings]) -> None:
     """Add `worker [--once] [--interval SECONDS]`; the handler takes (args, settings) and returns an exit code.
 
@@ -35,3 +69,14 @@ def register(subparsers: argparse._SubParsersAction, load_settings_fn: Callable[
     worker.add_argument("--interval", type=_positive_seconds, default=None,
                         help="seconds between relay polls (default: JISHIJIU_WORKER_INTERVAL or 1.0)")
     worker.set_defaults(handler=_worker)
+
+    notes = subparsers.add_parser("notifications", help="通知: case updates told to residents through their door")
+    notes_sub = notes.add_subparsers(dest="notifications_command", required=True)
+    ls = notes_sub.add_parser("list", help="newest first: when, case, door, status, how it went, tries, text")
+    which = ls.add_mutually_exclusive_group()
+    which.add_argument("--failed", action="store_true", help="only those given up on (to follow up by phone)")
+    which.add_argument("--status", choices=["pending", "delivered", "waiting", "failed"])
+    ls.add_argument("--case", help="only this case, e.g. JSJ-20250101-0001")
+    ls.add_argument("--limit", type=int, default=200)
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(handler=_notifications)

@@ -1,6 +1,7 @@
 """The worker loop: outbox relay every interval, escalation job periodically, back-off through outages."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import threading
@@ -122,13 +123,48 @@ def run_worker(settings: Settings, *, once: bool = False, interval: float | None
         engine.dispose()
         return 1 if once else 0
     redis = redis_for_worker(settings.redis_url)
-    worker = Worker(make_session_factory(engine), redis, thresholds=settings.escalation_thresholds,
+    session_factory = make_session_factory(engine)
+    worker = Worker(session_factory, redis, thresholds=settings.escalation_thresholds,
                     interval=interval or settings.worker_interval)
     log.info("worker started (interval %.2f s, escalation at %s)", worker.interval,
              ", ".join(f"{t:.0%}" for t in settings.escalation_thresholds))
+    notifying = None
+    if not once:        # the residents' notices in a thread of their own: a slow channel never delays the relay
+        notifying = threading.Thread(target=_notify, args=(settings, session_factory, redis, stop, worker.interval),
+                                     name="notifier", daemon=True)
+        notifying.start()
     try:
         healthy = worker.run(stop, once=once)
+        if once:
+            _notify(settings, session_factory, redis, stop, worker.interval, once=True)
     finally:
+        stop.set()
+        if notifying is not None:
+            notifying.join(timeout=30)
         redis.close()
         engine.dispose()
     return 0 if healthy or not once else 1
+
+
+def _notify(settings: Settings, session_factory: Callable[[], Session], redis: Redis, stop: threading.Event,
+            interval: float, *, once: bool = False) -> None:
+    """The notifier's own event loop: its doors are built, run until `stop` (or one pass), and closed in it."""
+    from jishijiu.notify import notice_doors
+    from streams.notifier import Notifier
+
+    async def main() -> None:
+        doors, closers = notice_doors(settings, session_factory)
+        notifier = Notifier(session_factory, redis, doors)
+        try:
+            if once:
+                await notifier.run_once()
+            else:
+                await notifier.run(stop, interval)
+        finally:
+            for close in closers:
+                await close()
+
+    try:
+        asyncio.run(main())
+    except Exception:  # noqa: BLE001 - logged; the relay and the escalations go on without notices
+        log.exception("notifier stopped")

@@ -15,6 +15,8 @@ class FakeWeChat(FakeServer):
         self.sent: list[dict] = []
         self.menus: list[dict] = []
         self.expired: set[str] = set()      # tokens WeChat now says are invalid (errcode 40001)
+        self.templates: list[dict] = []
+        self.refuse: dict[str, int] = {}    # openid → the errcode WeChat answers for messages to it
 
     def route(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, object]:
         url = urlparse(path)
@@ -25,8 +27,17 @@ class FakeWeChat(FakeServer):
             token = parse_qs(url.query).get("access_token", [""])[0]
             if token in self.expired:
                 return 200, {"errcode": 40001, "errmsg": "invalid credential"}
-            self.sent.append({"token": token, **json.loads(raw.decode())})
+            body = json.loads(raw.decode())
+            if body["touser"] in self.refuse:
+                return 200, {"errcode": self.refuse[body["touser"]], "errmsg": "refused"}
+            self.sent.append({"token": token, **body})
             return 200, {"errcode": 0, "errmsg": "ok"}
+        if method == "POST" and url.path == "/cgi-bin/message/template/send":
+            body = json.loads(raw.decode())
+            if body["touser"] in self.refuse:
+                return 200, {"errcode": self.refuse[body["touser"]], "errmsg": "refused"}
+            self.templates.append(body)
+            return 200, {"errcode": 0, "errmsg": "ok", "msgid": len(self.templates)}
         if method == "POST" and url.path == "/cgi-bin/menu/create":
             self.menus.append(json.loads(raw.decode()))
             return 200, {"errcode": 0, "errmsg": "ok"}

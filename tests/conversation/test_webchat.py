@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import pytest
 from fastapi.testclient import TestClient
 
-from cases.service import submit_case
+from cases.service import message_resident, submit_case, transition_case
 from jishijiu.gateway.app import create_app
 from jishijiu.settings import Settings
 from tests.cases.fixtures import application, triage
@@ -102,6 +102,22 @@ def test_the_status_view_shows_this_browsers_cases_and_a_lookup_needs_the_phone(
     wrong = other.post("/chat/api/lookup", json={"case_number": number, "phone_last4": "0000"},
                        headers={"X-CSRF-Token": other_csrf})
     assert wrong.status_code == 404 and "没有找到" in wrong.json()["message_zh"]
+
+
+def test_the_status_view_shows_status_changes_and_caseworkers_messages(two_browsers, session_factory, cipher,
+                                                                       divisions) -> None:  # noqa: ANN001
+    """What a WeChat notice that cannot be pushed any more waits in: the case's progress, read by number + phone."""
+    (client, csrf), _ = two_browsers
+    now = datetime.now(timezone.utc)
+    number = submit_case(session_factory, application(user="wechat:oLongAgo"), triage(now), now, cipher=cipher,
+                         divisions=divisions)
+    transition_case(session_factory, number, "accepted", actor="township:w", now=now)
+    message_resident(session_factory, number, "请明天带身份证和户口簿到镇民政办", actor="township:w", now=now)
+    found = client.post("/chat/api/lookup", json={"case_number": number, "phone_last4": "5678"},
+                        headers={"X-CSRF-Token": csrf}).json()["case"]
+    labels = [h["label"] for h in found["history"]]
+    assert labels == ["提交申请", "状态变为“已受理”", "工作人员留言：请明天带身份证和户口簿到镇民政办"]
+    assert found["status"] == "已受理"
 
 
 def test_look_ups_are_few_a_minute(app_settings: Settings) -> None:
