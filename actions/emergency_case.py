@@ -80,10 +80,11 @@ async def file_emergency(tracker: Tracker, *, situation: str | None, phone: Phon
     """Store the emergency case now; (case number, triage), or None when the store is down."""
     rt = runtime.current()
     where = placement(division_code, place_said or "", situation or "")
+    attachments = await rt.attachments.peek(tracker.sender_id) if rt.attachments else ()
     application = Application(channel=channel_of(tracker), channel_user_id=tracker.sender_id,
                               applicant=Applicant(applicant_name(tracker), None, phone),
                               division_code=where.division_code,
-                              situation=situation_text(situation, place_said, where))
+                              situation=situation_text(situation, place_said, where), attachments=attachments)
     now = rt.clock()                           # one instant: the case's submission and its 2-hour clock
     triage = emergency_triage(situation, now)
     try:
@@ -92,4 +93,6 @@ async def file_emergency(tracker: Tracker, *, situation: str | None, phone: Phon
     except (*STORE_DOWN, InvalidInput) as exc:
         log.error("emergency not stored for a conversation: %s", exc.__class__.__name__)
         return None
+    if attachments:
+        await rt.attachments.clear(tracker.sender_id)
     return number, triage

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cases.divisions import Divisions
 from cases.encryption import PersonalDataCipher
+from conversation.attachments import PendingAttachments
 from conversation.vault import PersonalDataVault
 from jishijiu.settings import Settings
 from policies_kb.retriever import Retriever
@@ -28,6 +29,8 @@ class ActionRuntime:
     # Where a case is filed when the resident's place cannot be matched to a division and no county was named
     # (setting JISHIJIU_INTAKE_DIVISION): the city's intake, which confirms the place by phone.
     intake_division: str = "JN-Z00"
+    # Photos sent before the application was filed (WeChat images): filing takes them onto the case.
+    attachments: PendingAttachments | None = None
 
 
 _current: ActionRuntime | None = None

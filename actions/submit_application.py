@@ -14,7 +14,7 @@ from actions.personal import forget_numbers, reveal_id_number, reveal_phone
 from actions.slots import APPLICATION_SLOTS, COMPLETING_CASE, channel_of, reset_slots
 from actions.store import STORE_DOWN, in_thread
 from actions.wording import say, when
-from cases.application import Applicant, Application
+from cases.application import Applicant, Application, Attachment
 from cases.errors import CaseNotFound, InvalidInput, UnknownDivision
 from cases.identity import IdNumber, PhoneNumber, parse_name
 from cases.service import complete_application, submit_case
@@ -33,12 +33,13 @@ def case_situation(tracker: Tracker) -> str:
     return head + "\n" + (tracker.get_slot("situation") or "").strip()
 
 
-def build_application(tracker: Tracker, id_number: IdNumber, phone: PhoneNumber) -> Application:
+def build_application(tracker: Tracker, id_number: IdNumber, phone: PhoneNumber,
+                      attachments: tuple[Attachment, ...] = ()) -> Application:
     return Application(
         channel=channel_of(tracker), channel_user_id=tracker.sender_id,
         applicant=Applicant(parse_name(tracker.get_slot("applicant_name") or ""), id_number, phone),
         division_code=tracker.get_slot("location_code") or "",
-        situation=case_situation(tracker),
+        situation=case_situation(tracker), attachments=attachments,
     )
 
 
@@ -78,12 +79,15 @@ class ActionSubmitApplication(Action):
             return await self._drop(dispatcher, tracker, "details_expired")
         now: datetime = rt.clock()
         try:
-            application = build_application(tracker, id_number, phone)
+            attachments = await rt.attachments.peek(sender) if rt.attachments else ()
+            application = build_application(tracker, id_number, phone, attachments)
             emergency_number = tracker.get_slot(COMPLETING_CASE)
             if emergency_number:               # the emergency filed earlier in this conversation: complete it
                 await in_thread(complete_application, rt.session_factory, emergency_number, application,
                                 actor=f"resident:{sender}", now=now, cipher=rt.cipher, divisions=rt.divisions)
                 await forget_numbers(rt.vault, sender)
+                if rt.attachments:
+                    await rt.attachments.clear(sender)
                 dispatcher.utter_message(text=say("emergency_application_completed", case_number=emergency_number))
                 return [*reset_slots(tracker, APPLICATION_SLOTS), SlotSet("requested_slot", None),
                         SlotSet("case_number", emergency_number)]
@@ -108,6 +112,8 @@ class ActionSubmitApplication(Action):
             return [SlotSet("application_confirmed", None), ActiveLoop("application_form"),
                     SlotSet("requested_slot", "application_confirmed")]
         await forget_numbers(rt.vault, sender)
+        if rt.attachments:
+            await rt.attachments.clear(sender)
         dispatcher.utter_message(text="\n".join((say("submitted", case_number=number), promise(assessment),
                                                  say("submitted_tail"))))
         return [*reset_slots(tracker, APPLICATION_SLOTS), SlotSet("requested_slot", None),

@@ -24,12 +24,34 @@ class Applicant:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """Something the resident sent with the application, kept by reference (e.g. a WeChat image's media id: the
+    caseworker fetches it from the channel; WeChat keeps temporary media for 3 days)."""
+
+    kind: str                    # wechat_image | …
+    ref: str                     # the channel's id for it
+    received_at: datetime
+
+    def __post_init__(self) -> None:
+        if not 0 < len(self.kind) <= 32 or not 0 < len(self.ref) <= 256:
+            raise InvalidInput("附件标识无效", "an attachment needs a kind and a reference")
+
+    def as_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "ref": self.ref, "received_at": self.received_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, str]) -> Attachment:
+        return cls(data["kind"], data["ref"], datetime.fromisoformat(data["received_at"]))
+
+
+@dataclass(frozen=True)
 class Application:
     channel: str                 # wechat | telegram | webchat | hotline | visit ...
     channel_user_id: str         # channel-scoped id (openid, chat id), never a phone or 身份证号
     applicant: Applicant
     division_code: str           # the most specific known: village, township, or county/zone
     situation: str = field(repr=False)   # free text; masked before it is stored, never in a repr
+    attachments: tuple[Attachment, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0 < len(self.channel.strip()) <= 32 or not 0 < len(self.channel_user_id.strip()) <= 128:

@@ -66,6 +66,8 @@ def _print_detail(c: CaseDetail) -> None:
         print(f"研判 triage: {'；'.join(c.reasons) or '-'}  救助 assistance: {'、'.join(c.assistance) or '-'}")
     if c.decision_reason:
         print(f"理由 reason: {c.decision_reason}")
+    for a in c.attachments:
+        print(f"  附件 attachment {a['kind']:<12} {a['ref']}  {a['received_at'][:16]}")
     for d in c.deadlines:
         print(f"  时限 deadline {d.rule:<10} due {_local(d.due_at)}  met {_local(d.met_at)}")
     for r in c.referrals:

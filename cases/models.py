@@ -76,6 +76,7 @@ class Case(Base):
     triage_reasons: Mapped[list[str]]
     department_ids: Mapped[list[str]]
     assistance: Mapped[list[str]]
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON(), default=list)   # by reference (media ids)
     status: Mapped[CaseState] = mapped_column(index=True)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime]

@@ -50,5 +50,6 @@ def submission_detail(case: Case) -> dict[str, Any]:
         "applicant": case.name_masked, "phone": case.phone_masked, "id_number": case.id_number_masked,
         "location": case.location_label, "situation": case.situation[:SITUATION_EXCERPT],
         "reasons": list(case.triage_reasons), "assistance": list(case.assistance),
+        "attachments": len(case.attachments or ()),
         "deadlines": {d.rule: d.due_at.isoformat() for d in case.deadlines},
     }

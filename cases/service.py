@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from cases.application import Applicant, Application, CaseTriage
+from cases.application import Applicant, Application, Attachment, CaseTriage
 from cases.divisions import Divisions, Location, cached_divisions
 from cases.encryption import PersonalDataCipher
 from cases.errors import CaseNotFound, InvalidInput
@@ -70,7 +70,8 @@ def _new_case(application: Application, triage: CaseTriage, location: Location,
         village_code=location.village and location.village.code, location_label=location.label,
         situation=masked_situation(application), urgency=triage.urgency,
         triage_reasons=list(triage.reasons), department_ids=list(dict.fromkeys(triage.department_ids)),
-        assistance=list(triage.assistance), status=CaseState.SUBMITTED, submitted_at=now, updated_at=now,
+        assistance=list(triage.assistance), attachments=[a.as_json() for a in application.attachments],
+        status=CaseState.SUBMITTED, submitted_at=now, updated_at=now,
         deadlines=[CaseDeadline(rule=rule, starts_at=now, due_at=due) for rule, due in triage.deadlines.items()],
     )
     if person.id_number:
@@ -144,7 +145,27 @@ def complete_application(session_factory: SessionFactory, case_number: str, appl
         if _move(case, location):
             changes["位置"] = location.label
         case.situation = f"{case.situation}\n【补充的申请信息】{masked_situation(application)}"
+        if application.attachments:
+            case.attachments = [*case.attachments, *(a.as_json() for a in application.attachments)]
+            changes["附件"] = f"{len(application.attachments)} 件"
         record_contact_update(case, actor, _aware(now), changes)
+
+
+def attach_to_recent_case(session_factory: SessionFactory, sender: str, attachment: Attachment, *,
+                          now: datetime | None = None, within: timedelta = timedelta(hours=24)) -> str | None:
+    """Something the resident sent after filing (a photo of the damage): onto the newest open case this
+    conversation filed within `within`; its number, or None when there is none (the application in progress
+    takes it when it is filed). The departments and township are told (masked: only the count)."""
+    now = _aware(now or attachment.received_at)
+    with session_factory() as session, session.begin():
+        case = session.scalar(select(Case).where(Case.channel_user_id == sender, Case.submitted_at >= now - within,
+                                                 Case.status != CaseState.CLOSED)
+                              .order_by(Case.submitted_at.desc()).limit(1).with_for_update())
+        if case is None:
+            return None
+        case.attachments = [*case.attachments, attachment.as_json()]
+        record_contact_update(case, f"resident:{sender}", now, {"附件": f"新增 1 件（共 {len(case.attachments)} 件）"})
+        return case.case_number
 
 
 def _load(session: Session, case_number: str, *, for_update: bool = False) -> Case:

@@ -92,6 +92,7 @@ class CaseDetail(CaseSummary):
     deadlines: list[DeadlineView]
     referrals: list[ReferralView]
     history: list[EventView]
+    attachments: list[dict[str, str]] = []     # {"kind", "ref", "received_at"}: e.g. a WeChat image's media id
 
     @classmethod
     def of(cls, case: Case, now: datetime) -> CaseDetail:  # type: ignore[override]
@@ -103,4 +104,5 @@ class CaseDetail(CaseSummary):
             referrals=[ReferralView(department_id=r.department_id, status=r.status, issued_at=r.issued_at,
                                     updated_at=r.updated_at, note=r.note) for r in case.referrals],
             history=[EventView.of(e) for e in case.events],
+            attachments=[dict(a) for a in case.attachments or ()],
         )

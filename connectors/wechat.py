@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from wechatpy.utils import check_signature
 from connectors.base import Connector, DoorRefused
 from connectors.ratelimit import RateLimiter
 from connectors.wechat_api import WeChatApi
+from conversation.attachments import PendingAttachments
 from conversation.chat import ChatService
 from conversation.rasa_client import BotReply
 from nlu.textinput import InvalidText, require_text
@@ -49,6 +51,8 @@ class WeChatWording(BaseModel):
     welcome: str
     voice_not_understood: str
     image_received: str
+    image_attached: str
+    location_unknown: str
     not_text: str
     too_fast: str
     choices: str
@@ -99,7 +103,9 @@ class WeChatDoor(Connector):
     name = "wechat"
 
     def __init__(self, chat: ChatService, token: str, app_id: str, aes_key: str | None, api: WeChatApi,
-                 limiter: RateLimiter, redis: Redis, reply_within: float = 4.5) -> None:
+                 limiter: RateLimiter, redis: Redis, reply_within: float = 4.5,
+                 attachments: PendingAttachments | None = None,
+                 place_of: Callable[[str], str | None] | None = None) -> None:
         self._chat = chat
         self._token = token
         self._app_id = app_id
@@ -108,6 +114,8 @@ class WeChatDoor(Connector):
         self._limiter = limiter
         self._redis = redis
         self._within = reply_within
+        self._attachments = attachments      # images: onto the case just filed, or kept for the application
+        self._place_of = place_of            # a location's label → the division it names, or None
         self._say = load_wording()
         self._background: set[asyncio.Task] = set()
 
@@ -138,8 +146,11 @@ class WeChatDoor(Connector):
         if kind == "voice":
             heard = (getattr(msg, "recognition", None) or "").strip()
             return (heard, {"channel": "wechat"}, None) if heard else (None, {}, self._say.voice_not_understood)
-        if kind == "image":
-            return None, {}, self._say.image_received
+        if kind == "location":             # the place as words the application understands, when it is Jining's
+            label = (getattr(msg, "label", None) or "").strip()
+            if label and self._place_of is not None and self._place_of(label):
+                return f"我在{label}", {"channel": "wechat"}, None
+            return None, {}, self._say.location_unknown
         if kind == "event" and event in ("subscribe", "subscribe_scan", "scan"):
             scene = (getattr(msg, "scene_id", None) or "").strip()
             if scene:                      # a poster's parametric QR code: the place is preset
@@ -164,6 +175,16 @@ class WeChatDoor(Connector):
         reply, payloads = as_text(result.replies, self._say.choices)
         await self._choices(openid, payloads)
         return reply
+
+    async def _image(self, msg: Any, client_address: str | None) -> str:
+        """Keep the image's media id: on the case this conversation filed today, else for the application."""
+        if not await self._limiter.allow(self.sender(msg.source), client_address):
+            return self._say.too_fast
+        media_id = (getattr(msg, "media_id", None) or "").strip()
+        if not media_id or self._attachments is None:
+            return self._say.image_received
+        number = await self._attachments.add(self.sender(msg.source), "wechat_image", media_id[:256])
+        return self._say.image_attached.format(case_number=number) if number else self._say.image_received
 
     async def _later(self, openid: str, pending: asyncio.Task) -> None:
         try:
@@ -195,6 +216,8 @@ class WeChatDoor(Connector):
         key = str(msg.id) if getattr(msg, "id", None) else f"{msg.source}:{msg.create_time}"
         if not await self._first_time(key):
             return "success"
+        if msg.type == "image":
+            return await self._reply_xml(msg, await self._image(msg, client_address))
         text, metadata, own = self._turn(msg)
         if text is None:
             return await self._reply_xml(msg, own) if own else "success"

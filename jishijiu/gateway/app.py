@@ -5,6 +5,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
@@ -14,9 +15,11 @@ from actions import runtime as action_runtime
 from cases.divisions import cached_divisions
 from cases.encryption import build_cipher
 from cases.errors import UnknownDivision
+from cases.service import attach_to_recent_case
 from connectors.api_keys import parse_api_keys
 from connectors.ratelimit import Limits, RateLimiter
 from connectors.base import DoorRefused
+from conversation.attachments import PendingAttachments
 from conversation.chat import ChatService
 from conversation.clarify import PendingClarifications
 from conversation.repeats import ReplyRepeats
@@ -66,10 +69,12 @@ def create_app(settings: Settings) -> FastAPI:
             raise SettingsError("JISHIJIU_INTAKE_DIVISION", settings.intake_division,
                                 "no such division (shipped: JN-Z00, the city intake; or a county/township code)") \
                 from None
+        attachments = PendingAttachments(state.redis, partial(attach_to_recent_case, session_factory))
+        state.attachments = attachments
         action_runtime.configure(action_runtime.ActionRuntime(
             settings=settings, retriever=state.retriever, session_factory=session_factory, cipher=cipher,
             divisions=divisions, vault=vault, triage=triage_config,
-            intake_division=settings.intake_division))
+            intake_division=settings.intake_division, attachments=attachments))
         state.action_executor = actions.build_executor()
         state.rasa = RasaClient(settings.rasa_url)
         inbox = Inbox(session_factory)

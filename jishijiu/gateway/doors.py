@@ -9,7 +9,10 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from actions.places import resolve_place
+from cases.divisions import Divisions, cached_divisions
 from cases.encryption import load_secret_key
+from cases.errors import UnknownDivision
 from cases.service import case_numbers_of_sender, get_case
 from connectors.session import SessionSigner
 from connectors.telegram import TelegramDoor
@@ -19,6 +22,14 @@ from connectors.webchat import WebChat
 from jishijiu.settings import Settings
 
 Closer = Callable[[], Awaitable[Any]]
+
+
+def _division_named(divisions: Divisions, words: str) -> str | None:
+    """The division a WeChat location's label names ("山东省济宁市汶上县南站镇…"), or None outside Jining's data."""
+    try:
+        return resolve_place(divisions, words).code
+    except UnknownDivision:
+        return None
 
 
 def mount_doors(app: FastAPI, settings: Settings, session_factory: Any) -> list[Closer]:
@@ -34,7 +45,9 @@ def mount_doors(app: FastAPI, settings: Settings, session_factory: Any) -> list[
         api = WeChatApi(settings.wechat_api_base, settings.wechat_app_id, settings.wechat_secret, state.redis, http)
         app.include_router(WeChatDoor(state.chat, settings.wechat_token, settings.wechat_app_id,
                                       settings.wechat_aes_key or None, api, state.rate_limiter, state.redis,
-                                      settings.wechat_reply_within).router())
+                                      settings.wechat_reply_within, attachments=state.attachments,
+                                      place_of=partial(_division_named, cached_divisions(settings.divisions_file))
+                                      ).router())
     if settings.telegram_token:
         from telegram import Bot
         bot = Bot(settings.telegram_token, base_url=f"{settings.telegram_api_base}/bot")

@@ -109,3 +109,26 @@ async def test_a_place_that_is_no_division_is_asked_again_not_retried_forever(ex
     assert slots_set(events)["requested_slot"] == "location_code" and slots_set(events)["location_code"] is None
     assert loop_events(events) == ["application_form"]
     assert _count(session_factory, Case) == 0
+
+
+async def test_photos_sent_before_filing_go_onto_the_case_and_are_then_forgotten(
+        executor, action_runtime, vault, session_factory, redis_client) -> None:  # noqa: ANN001
+    from redis.asyncio import Redis
+
+    from conversation.attachments import PendingAttachments
+    from tests.cases.fixtures import CASES_REDIS_URL
+
+    client = Redis.from_url(CASES_REDIS_URL)
+    pending = PendingAttachments(client)                      # no case yet: both wait for the application
+    for media in ("MEDIA-fire-1", "MEDIA-fire-2"):
+        assert await pending.add(SENDER, "wechat_image", media) is None
+    runtime.configure(replace(action_runtime, attachments=pending))
+    try:
+        await run(executor, "action_submit_application", slots=await _answers(vault))
+    finally:
+        runtime.configure(action_runtime)
+    with session_factory() as session:
+        case = session.scalars(select(Case)).one()
+    assert [a["ref"] for a in case.attachments] == ["MEDIA-fire-1", "MEDIA-fire-2"]
+    assert await pending.peek(SENDER) == ()
+    await client.aclose()

@@ -3,12 +3,14 @@ local fake WeChat API (Rasa down: the conversation answers from the knowledge ba
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import datetime, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -184,3 +186,50 @@ def test_an_access_token_wechat_calls_invalid_is_fetched_again_once_and_shared(f
     sent, again = asyncio.run(run())
     assert sent and again and fake.tokens_issued == 2                # the second worker reused, then refreshed
     assert [(m["token"], m["text"]["content"]) for m in fake.sent] == [("TOKEN1", "第一条"), ("TOKEN2", "第二条")]
+
+
+def image_xml(openid: str, media_id: str) -> str:
+    return (f"<xml><ToUserName>gh_jishijiu</ToUserName><FromUserName>{openid}</FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType>image</MsgType><PicUrl>http://mmbiz/x</PicUrl>"
+            f"<MediaId>{media_id}</MediaId><MsgId>{uuid.uuid4().int % 10**15}</MsgId></xml>")
+
+
+def location_xml(openid: str, label: str) -> str:
+    return (f"<xml><ToUserName>gh_jishijiu</ToUserName><FromUserName>{openid}</FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType>location</MsgType><Location_X>35.6</Location_X>"
+            f"<Location_Y>116.5</Location_Y><Scale>15</Scale><Label>{label}</Label>"
+            f"<MsgId>{uuid.uuid4().int % 10**15}</MsgId></xml>")
+
+
+def test_an_image_is_kept_for_the_application_or_put_on_the_case_just_filed(store_settings, session_factory, fake,
+                                                                            cipher, divisions) -> None:  # noqa: ANN001
+    import redis
+
+    from cases.service import get_case, submit_case
+    from tests.cases.fixtures import application, triage
+
+    before, after = f"o{uuid.uuid4().hex[:20]}", f"o{uuid.uuid4().hex[:20]}"
+    now = datetime.now(timezone.utc)
+    number = submit_case(session_factory, application(user=f"wechat:{after}"), triage(now), now, cipher=cipher,
+                         divisions=divisions)
+    with gateway(store_settings, fake) as client:
+        kept = parse_message(client.post("/wechat", params=query(), content=image_xml(before, "MEDIA-1")).content)
+        put = parse_message(client.post("/wechat", params=query(), content=image_xml(after, "MEDIA-2")).content)
+    assert "附在您正在办的申请里" in kept.content
+    pending = redis.Redis.from_url(CHAT_REDIS_URL).lrange(f"jishijiu:attachments:wechat:{before}", 0, -1)
+    assert [json.loads(p)["ref"] for p in pending] == ["MEDIA-1"]
+    assert number in put.content
+    detail = get_case(session_factory, number)
+    assert [a["ref"] for a in detail.attachments] == ["MEDIA-2"]
+    assert detail.history[-1].detail == {"附件": "新增 1 件（共 1 件）"}      # the caseworkers are told
+
+
+def test_a_location_in_jining_becomes_the_place_and_elsewhere_gets_a_question(store_settings, session_factory,
+                                                                              fake) -> None:  # noqa: ANN001
+    openid = f"o{uuid.uuid4().hex[:20]}"
+    with gateway(store_settings, fake) as client:
+        client.post("/wechat", params=query(), content=location_xml(openid, "山东省济宁市汶上县南站镇").encode())
+        away = parse_message(client.post("/wechat", params=query(),
+                                         content=location_xml(openid, "北京市朝阳区望京街道").encode()).content)
+    assert inbound_texts(store_settings, f"wechat:{openid}") == ["我在山东省济宁市汶上县南站镇"]
+    assert "没对上" in away.content
