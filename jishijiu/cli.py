@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from cases import cli as cases_cli
+from console import cli as console_cli
 from jishijiu.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from streams import cli as streams_cli
 
@@ -263,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cases_cli.register(sub, load_settings)
     streams_cli.register(sub, load_settings)
+    console_cli.register(sub, load_settings)
     return parser
 
 
