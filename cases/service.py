@@ -185,8 +185,8 @@ def get_case(session_factory: SessionFactory, case_number: str, *, now: datetime
 
 def list_cases(session_factory: SessionFactory, *, status: CaseState | str | None = None,
                urgency: Urgency | str | None = None, overdue: bool = False, now: datetime | None = None,
-               township: str | None = None, limit: int = 200) -> list[CaseSummary]:
-    """Newest first; `overdue` keeps open cases with a deadline not met by `now`."""
+               township: str | None = None, open_only: bool = False, limit: int = 200) -> list[CaseSummary]:
+    """Newest first; `overdue` keeps open cases with a deadline not met by `now`; `open_only` drops closed ones."""
     now = _aware(now or datetime.now(timezone.utc))
     stmt = select(Case).options(*_LOAD).order_by(Case.id.desc()).limit(limit)
     if status is not None:
@@ -195,6 +195,8 @@ def list_cases(session_factory: SessionFactory, *, status: CaseState | str | Non
         stmt = stmt.where(Case.urgency == parse_enum(Urgency, urgency))
     if township is not None:
         stmt = stmt.where((Case.township_code == township) | (Case.county_code == township))
+    if open_only:
+        stmt = stmt.where(Case.status.in_(OPEN))
     if overdue:
         late = (CaseDeadline.case_id == Case.id) & CaseDeadline.met_at.is_(None) & (CaseDeadline.due_at < now)
         stmt = stmt.where(Case.status.in_(OPEN), exists().where(late))

@@ -1,5 +1,5 @@
-"""The residents' doors the gateway mounts once its components run: the mobile web chat always, WeChat and
-Telegram when configured. Returns what must be closed at shutdown."""
+"""The doors the gateway mounts once its components run: the residents' mobile web chat always, WeChat and
+Telegram when configured, and the staff console. Returns what must be closed at shutdown."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -13,12 +13,14 @@ from actions.places import resolve_place
 from cases.divisions import Divisions, cached_divisions
 from cases.encryption import load_secret_key
 from cases.errors import UnknownDivision
-from cases.service import case_numbers_of_sender, get_case
+from cases.service import case_numbers_of_sender, get_case, list_cases
 from connectors.session import SessionSigner
 from connectors.telegram import TelegramDoor
 from connectors.wechat import WeChatDoor
 from connectors.wechat_api import WeChatApi
 from connectors.webchat import WebChat
+from console.sessions import ConsoleSessions
+from console.web import Console
 from jishijiu.settings import Settings
 
 Closer = Callable[[], Awaitable[Any]]
@@ -39,6 +41,10 @@ def mount_doors(app: FastAPI, settings: Settings, session_factory: Any) -> list[
                             partial(get_case, session_factory), partial(case_numbers_of_sender, session_factory),
                             secure_cookie=settings.public_url.startswith("https://"))
     app.include_router(state.webchat.router())
+    console = Console(ConsoleSessions(state.redis, SessionSigner(load_secret_key(settings), "console")),
+                      session_factory, partial(list_cases, session_factory, open_only=True, limit=2000),
+                      secure_cookie=settings.public_url.startswith("https://"))
+    app.include_router(console.router())
     if settings.wechat_token:
         http = httpx.AsyncClient(timeout=10)
         closers.append(http.aclose)
