@@ -15,8 +15,8 @@ from cases.identity import IdNumber, PersonName, PhoneNumber, parse_id_number, p
 from cases.models import Case, CaseDeadline
 from cases.numbering import assign_case_number, provisional_case_number
 from cases.states import OPEN, CaseState, ReferralStatus, Urgency, parse_enum
-from cases.transitions import (record_contact_update, record_message, record_submission, record_view, transition,
-                               transition_referral)
+from cases.transitions import (record_contact_update, record_message, record_opinion, record_submission,
+                               record_supervision, record_view, transition, transition_referral)
 from cases.views import CaseDetail, CaseSummary, EventView
 from nlu.masking import mask_personal_data
 
@@ -265,7 +265,7 @@ def update_referral(session_factory: SessionFactory, case_number: str, departmen
 
 
 def reveal_applicant(session_factory: SessionFactory, case_number: str, *, cipher: PersonalDataCipher,
-                     actor: str, now: datetime) -> Applicant:
+                     actor: str, now: datetime, reason: str | None = None) -> Applicant:
     """Decrypt the applicant (UndecryptableData with a wrong key) and record who looked, in the history."""
     with session_factory() as session, session.begin():
         case = _load(session, case_number)
@@ -274,5 +274,16 @@ def reveal_applicant(session_factory: SessionFactory, case_number: str, *, ciphe
             id_number=IdNumber(cipher.open(case.id_number_sealed, "id_number")) if case.id_number_sealed else None,
             phone=PhoneNumber(cipher.open(case.phone_sealed, "phone")) if case.phone_sealed else None,
         )
-        record_view(case, actor, _aware(now))
+        record_view(case, actor, _aware(now), reason)
         return applicant
+
+
+def record_case_note(session_factory: SessionFactory, case_number: str, kind: str, text: str, *, actor: str,
+                     now: datetime) -> EventView:
+    """An initial investigation opinion ("opinion") or a supervisor's 督办 ("supervision") on a case."""
+    record = {"opinion": record_opinion, "supervision": record_supervision}[kind]
+    with session_factory() as session, session.begin():
+        case = _load(session, case_number, for_update=True)
+        event = record(case, actor, _aware(now), text)
+        session.flush()
+        return EventView.of(event)

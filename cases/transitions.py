@@ -156,6 +156,32 @@ def record_message(case: Case, actor: str, now: datetime, text: str) -> CaseEven
     return event
 
 
-def record_view(case: Case, actor: str, now: datetime) -> CaseEvent:
-    """Audit: someone opened the applicant's personal data in clear."""
-    return _event(case, "personal_data_viewed", actor, now, before=case.status, after=case.status)
+def record_view(case: Case, actor: str, now: datetime, reason: str | None = None) -> CaseEvent:
+    """Audit: someone opened the applicant's personal data in clear (and why, when the console asks)."""
+    return _event(case, "personal_data_viewed", actor, now, before=case.status, after=case.status, note=reason)
+
+
+def record_opinion(case: Case, actor: str, now: datetime, opinion: str) -> CaseEvent:
+    """调查初审意见: the investigation's initial opinion, which meets the 3-working-day "initial" deadline."""
+    text = mask_personal_data(opinion.strip())
+    if not text or len(text) > MESSAGE_MAX_CHARS:
+        raise InvalidInput(f"初审意见须为 1 至 {MESSAGE_MAX_CHARS} 个字", f"an opinion has 1 to {MESSAGE_MAX_CHARS} characters")
+    if case.status not in (CaseState.DISPATCHED, CaseState.INVESTIGATING):
+        raise IllegalTransition(case.status.value, "opinion", what="初审意见")
+    for deadline in case.deadlines:
+        if deadline.rule == "initial" and deadline.met_at is None:
+            deadline.met_at = now
+    case.updated_at = now
+    event = _event(case, "opinion", actor, now, before=case.status, after=case.status, note=text)
+    _publish(case, "case.opinion", ["departments", "township"], now, {"opinion": text})
+    return event
+
+
+def record_supervision(case: Case, actor: str, now: datetime, note: str) -> CaseEvent:
+    """督办: a supervisor presses a case; the township and departments are told, most urgent first."""
+    text = mask_personal_data(note.strip())
+    if not text or len(text) > MESSAGE_MAX_CHARS:
+        raise InvalidInput(f"督办意见须为 1 至 {MESSAGE_MAX_CHARS} 个字", f"a note has 1 to {MESSAGE_MAX_CHARS} characters")
+    event = _event(case, "supervised", actor, now, before=case.status, after=case.status, note=text)
+    _publish(case, "case.supervised", ["departments", "township", "supervisor"], now, {"note": text})
+    return event

@@ -57,17 +57,23 @@ def load_wording(path: Path = WORDING) -> PosterWording:
     return PosterWording.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def poster_pdf(poster: Poster, wording: PosterWording, fonts: tuple[Path, Path] = FONT_FILES) -> bytes:
-    """One A4 page: title, place, what 济时救 is, the promises, how to scan, the QR code, 12345 and 110/120/119."""
+def cjk_pdf(fonts: tuple[Path, Path] = FONT_FILES) -> FPDF:
+    """An A4 document with Noto Sans CJK SC as "cjk" (regular and "B"), embedded so that it prints anywhere."""
     missing = [str(f) for f in fonts if not f.is_file()]
     if missing:
-        raise PosterError(f"the poster font is missing ({', '.join(missing)}): install Debian's fonts-noto-cjk "
+        raise PosterError(f"the CJK font is missing ({', '.join(missing)}): install Debian's fonts-noto-cjk "
                           "(make browser does)")
     pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(False)
-    pdf.add_page()
     pdf.add_font("cjk", "", str(fonts[0]), collection_font_number=SIMPLIFIED_CHINESE)
     pdf.add_font("cjk", "B", str(fonts[1]), collection_font_number=SIMPLIFIED_CHINESE)
+    return pdf
+
+
+def poster_pdf(poster: Poster, wording: PosterWording, fonts: tuple[Path, Path] = FONT_FILES) -> bytes:
+    """One A4 page: title, place, what 济时救 is, the promises, how to scan, the QR code, 12345 and 110/120/119."""
+    pdf = cjk_pdf(fonts)
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
     width = pdf.w - 2 * pdf.l_margin
 
     def line(text: str, size: float, style: str = "", height: float = 11, color: tuple[int, int, int] = (0, 0, 0)) -> None:

@@ -55,3 +55,22 @@ def check_username(username: str) -> str:
     if not USERNAME.fullmatch(name):
         raise InvalidAccount("用户名须为 3–32 位小写字母、数字或 _ . -", "a username is 3-32 of a-z 0-9 _ . -")
     return name
+
+
+# What each role may do to a case in its scope (the server checks; the page only hides what is not allowed).
+PERMITTED: dict[str, frozenset[Role]] = {
+    "transition": frozenset({Role.TOWNSHIP, Role.ADMIN}),          # 受理, 分办, 调查, 决定, 反馈, 办结
+    "referral": frozenset({Role.DEPARTMENT, Role.ADMIN}),          # a department's own 转办单
+    "opinion": frozenset({Role.TOWNSHIP, Role.DEPARTMENT, Role.ADMIN}),
+    "message": frozenset({Role.TOWNSHIP, Role.DEPARTMENT, Role.AGENT, Role.ADMIN}),
+    "reveal": frozenset({Role.TOWNSHIP, Role.DEPARTMENT, Role.ADMIN}),
+    "supervise": frozenset({Role.SUPERVISOR, Role.ADMIN}),         # 督办
+}
+
+
+def may(role: Role, action: str) -> bool:
+    return role in PERMITTED[action]
+
+
+def allowed_actions(role: Role) -> list[str]:
+    return [action for action, roles in PERMITTED.items() if role in roles]

@@ -46,12 +46,15 @@ class Console:
     def _cookie(self, response: Response, value: str) -> None:
         response.set_cookie(COOKIE, value, httponly=True, samesite="strict", secure=self._secure, path="/console")
 
+    def csrf(self, session_id: str) -> str:
+        return self._sessions.signer.csrf(session_id)
+
     async def signed_in(self, cookie: str | None) -> tuple[str, Account] | None:
         session_id = self._sessions.signer.session_of(cookie)
         account = await self._sessions.account(session_id) if session_id else None
         return (session_id, account) if account else None
 
-    async def _require(self, cookie: str | None, csrf: str | None) -> tuple[str, Account]:
+    async def require(self, cookie: str | None, csrf: str | None) -> tuple[str, Account]:
         found = await self.signed_in(cookie)
         if found is None:
             raise DoorRefused(401, WORDING["expired"], "Not signed in, or the session has ended.")
@@ -100,7 +103,7 @@ class Console:
         @router.post("/console/logout")
         async def logout(csrf: Annotated[str, Form(max_length=128)],
                          jsj_console: Annotated[str | None, Cookie()] = None) -> Response:
-            session_id, _ = await self._require(jsj_console, csrf)
+            session_id, _ = await self.require(jsj_console, csrf)
             await self._sessions.close(session_id)
             response = RedirectResponse("/console/login", status_code=303, headers=HEADERS)
             response.delete_cookie(COOKIE, path="/console")
@@ -118,7 +121,7 @@ class Console:
         @router.get("/console/api/queue")
         async def queue(request: Request, jsj_console: Annotated[str | None, Cookie()] = None,
                         x_csrf_token: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-            _, account = await self._require(jsj_console, x_csrf_token)
+            _, account = await self.require(jsj_console, x_csrf_token)
             cases = [c for c in await asyncio.to_thread(self._open_cases) if in_scope(account, c)]
             return {"cases": [c.model_dump(mode="json") for c in queue_order(cases)]}
 

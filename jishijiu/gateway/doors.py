@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from actions.places import resolve_place
 from cases.divisions import Divisions, cached_divisions
-from cases.encryption import load_secret_key
+from cases.encryption import build_cipher, load_secret_key
 from cases.errors import UnknownDivision
 from cases.service import case_numbers_of_sender, get_case, list_cases
 from connectors.session import SessionSigner
@@ -19,6 +19,7 @@ from connectors.telegram import TelegramDoor
 from connectors.wechat import WeChatDoor
 from connectors.wechat_api import WeChatApi
 from connectors.webchat import WebChat
+from console.case_pages import CasePages
 from console.sessions import ConsoleSessions
 from console.web import Console
 from jishijiu.settings import Settings
@@ -45,6 +46,7 @@ def mount_doors(app: FastAPI, settings: Settings, session_factory: Any) -> list[
                       session_factory, partial(list_cases, session_factory, open_only=True, limit=2000),
                       secure_cookie=settings.public_url.startswith("https://"))
     app.include_router(console.router())
+    app.include_router(CasePages(console, session_factory, build_cipher(settings)).router())
     if settings.wechat_token:
         http = httpx.AsyncClient(timeout=10)
         closers.append(http.aclose)

@@ -6,7 +6,7 @@ import pytest
 from cases.errors import IllegalTransition, InvalidInput, ReasonRequired
 from cases.models import Case, CaseDeadline
 from cases.states import DECIDED, NEXT, OPEN, CaseState, ReferralStatus, Urgency
-from cases.transitions import transition, transition_referral
+from cases.transitions import record_opinion, transition, transition_referral
 
 NOW = datetime(2025, 3, 3, 2, 0, tzinfo=timezone.utc)
 PATH = [CaseState.ACCEPTED, CaseState.DISPATCHED, CaseState.INVESTIGATING, CaseState.APPROVED,
@@ -94,3 +94,19 @@ def test_dispatch_to_chosen_departments_and_referral_lifecycle() -> None:
 def test_named_sets() -> None:
     assert CaseState.CLOSED not in OPEN and DECIDED <= OPEN
     assert all(NEXT[s] for s in CaseState if s is not CaseState.CLOSED)
+
+
+def test_an_initial_opinion_meets_the_three_day_deadline_only_once_the_case_is_dispatched() -> None:
+    case = new_case()
+    case.deadlines.append(CaseDeadline(rule="initial", starts_at=NOW, due_at=NOW + timedelta(days=3)))
+    with pytest.raises(IllegalTransition):
+        record_opinion(case, "a", NOW, "入户核实属实")              # not yet dispatched: nobody investigated
+    transition(case, CaseState.ACCEPTED, actor="a", now=NOW)
+    transition(case, CaseState.DISPATCHED, actor="a", now=NOW)
+    event = record_opinion(case, "a", NOW + timedelta(days=1), "入户核实属实，电话13812345678")
+    assert event.note == "入户核实属实，电话138****5678" and case.status is CaseState.DISPATCHED
+    met = {d.rule: d.met_at for d in case.deadlines}
+    assert met["initial"] == NOW + timedelta(days=1) and met["urgent"] is None
+    assert case.outbox[-1].payload["audience"] == ["departments", "township"]
+    with pytest.raises(InvalidInput):
+        record_opinion(case, "a", NOW, "   ")
