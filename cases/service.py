@@ -82,14 +82,16 @@ def _new_case(application: Application, triage: CaseTriage, location: Location,
 
 
 def submit_case(session_factory: SessionFactory, application: Application, triage: CaseTriage, now: datetime,
-                *, cipher: PersonalDataCipher, divisions: Divisions | None = None) -> str:
-    """Store Case + deadlines + CaseEvent + OutboxMessage in ONE transaction; return the public case number."""
+                *, cipher: PersonalDataCipher, divisions: Divisions | None = None, actor: str | None = None,
+                note: str | None = None) -> str:
+    """Store Case + deadlines + CaseEvent + OutboxMessage in ONE transaction; return the public case number.
+    The submission's actor is the conversation unless someone filed it for the resident (a hotline agent)."""
     location = (divisions or cached_divisions()).locate(application.division_code)
     case = _new_case(application, triage, location, cipher, _aware(now))
     case.case_number = provisional_case_number()
     with session_factory() as session, session.begin():
         session.add(case)
-        _, message = record_submission(case, f"{case.channel}:{case.channel_user_id}", now)
+        _, message = record_submission(case, actor or f"{case.channel}:{case.channel_user_id}", now, note)
         session.flush()                                    # the inserts: no lock shared with other submissions
         return assign_case_number(session, case, [message], now)   # the day's counter: locked until commit
 

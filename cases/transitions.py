@@ -43,12 +43,14 @@ def _publish(case: Case, kind: str, audience: list[Audience], now: datetime, det
     return message
 
 
-def record_submission(case: Case, actor: str, now: datetime) -> tuple[CaseEvent, OutboxMessage]:
-    """The first event and the message that puts the case in its departments' and township's streams."""
+def record_submission(case: Case, actor: str, now: datetime,
+                      note: str | None = None) -> tuple[CaseEvent, OutboxMessage]:
+    """The first event and the message that puts the case in its departments' and township's streams; `note`
+    e.g. the consent a hotline agent recorded for the caller."""
     audience: list[Audience] = ["departments", "township"]
     if case.urgency is Urgency.EMERGENCY:
         audience.append("supervisor")
-    event = _event(case, "submitted", actor, now, before=None, after=case.status)
+    event = _event(case, "submitted", actor, now, before=None, after=case.status, note=note)
     return event, _publish(case, "case.submitted", audience, now, submission_detail(case))
 
 

@@ -55,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
         state.settings = settings
         state.retriever = build_retriever(settings.kb_dir)
         triage_config = default_triage()           # a broken rules file stops start-up here, naming it
+        state.triage_config = triage_config
         state.engine = make_engine(settings)
         await asyncio.to_thread(_migrate, state.engine)
         session_factory = make_session_factory(state.engine)

@@ -19,6 +19,7 @@ from connectors.telegram import TelegramDoor
 from connectors.wechat import WeChatDoor
 from connectors.wechat_api import WeChatApi
 from connectors.webchat import WebChat
+from console.assisted_chat import AssistedChat
 from console.case_pages import CasePages
 from console.sessions import ConsoleSessions
 from console.web import Console
@@ -46,7 +47,11 @@ def mount_doors(app: FastAPI, settings: Settings, session_factory: Any) -> list[
                       session_factory, partial(list_cases, session_factory, open_only=True, limit=2000),
                       secure_cookie=settings.public_url.startswith("https://"))
     app.include_router(console.router())
-    app.include_router(CasePages(console, session_factory, build_cipher(settings)).router())
+    cipher = build_cipher(settings)
+    app.include_router(CasePages(console, session_factory, cipher).router())
+    app.include_router(AssistedChat(console, session_factory, cipher, cached_divisions(settings.divisions_file),
+                                    state.retriever, settings.qa_threshold, state.triage_config,
+                                    state.redis).router())
     if settings.wechat_token:
         http = httpx.AsyncClient(timeout=10)
         closers.append(http.aclose)
