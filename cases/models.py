@@ -201,9 +201,13 @@ class Handoff(Base):
     channel: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(16))           # requested | fallback | distress | emergency
     last_message: Mapped[str] = mapped_column(Text)           # personal data masked before storing
-    status: Mapped[str] = mapped_column(String(16))           # waiting (a console moves it on)
+    status: Mapped[str] = mapped_column(String(16))           # waiting | taken | returned | closed
     case_number: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime]
+    agent: Mapped[str | None] = mapped_column(String(32))     # the console account that took it over
+    taken_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]                         # handed back to the bot, or closed
+    escalated_at: Mapped[datetime | None]                     # nobody took it in time: a supervisor was alerted
 
 
 class Notification(Base):
@@ -213,8 +217,9 @@ class Notification(Base):
     __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    outbox_id: Mapped[int] = mapped_column(unique=True)      # the outbox row it tells: a stream redelivery adds none
-    case_number: Mapped[str] = mapped_column(String(24), index=True)
+    # the outbox row it tells (a stream redelivery adds none); None for a hand-off's messages, which have no case
+    outbox_id: Mapped[int | None] = mapped_column(unique=True)
+    case_number: Mapped[str | None] = mapped_column(String(24), index=True)
     recipient: Mapped[str] = mapped_column(String(128))      # the case's conversation id: "<door>:<channel's id>"
     kind: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)                  # masked: built from masked payloads only

@@ -24,6 +24,7 @@ class NoticeWording(BaseModel):
     other: str
     message: str
     footer: str
+    handoff_escalated: str
 
 
 @lru_cache(maxsize=4)

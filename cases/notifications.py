@@ -36,7 +36,7 @@ class Notice:
     """What a door needs to deliver one notification."""
 
     id: int
-    case_number: str
+    case_number: str | None
     recipient: str
     text: str
     attempts: int
@@ -84,6 +84,18 @@ def record(session_factory: SessionFactory, *, outbox_id: int, case_number: str,
             session.rollback()
             return False
     return True
+
+
+def enqueue(session_factory: SessionFactory, *, recipient: str, kind: str, text: str, now: datetime,
+            case_number: str | None = None) -> int:
+    """A notice that is no case update (a console agent's message in a hand-off): pending at once; its id."""
+    row = Notification(outbox_id=None, case_number=case_number, recipient=recipient, kind=kind,
+                       text=mask_personal_data(text), status=NoticeStatus.PENDING, attempts=0, next_attempt_at=now,
+                       created_at=now)
+    with session_factory() as session, session.begin():
+        session.add(row)
+        session.flush()
+        return row.id
 
 
 def due(session_factory: SessionFactory, now: datetime, limit: int = 50) -> list[Notice]:

@@ -59,7 +59,7 @@ class WeChatNotices:
         if not self._template:
             return Outcome.waiting("微信 48 小时内没有该用户的消息，且未配置模板消息 / outside WeChat's 48 h, no template")
         code = await self._api.template(openid, self._template, {
-            "first": notice.text, "keyword1": notice.case_number,
+            "first": notice.text, "keyword1": notice.case_number or "—",
             "keyword2": notice.created_at.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M"),
         }, url=self._link or None)
         if code == 0:

@@ -49,8 +49,10 @@ def emergency_trigger(masked_text: str) -> str:
 class ChatService:
     def __init__(self, rasa: RasaClient, vault: PersonalDataVault, retriever: Retriever, qa_threshold: float,
                  triage: TriageConfig, record: RecordInbound, mark: MarkInbound,
-                 pending: PendingClarifications | None = None, repeats: ReplyRepeats | None = None) -> None:
+                 pending: PendingClarifications | None = None, repeats: ReplyRepeats | None = None,
+                 paused: Callable[[str], Awaitable[bool]] | None = None) -> None:
         self._rasa = rasa
+        self._paused = paused           # an agent has the conversation (a hand-off taken in the console)
         self._pending = pending
         self._repeats = repeats
         self._vault = vault
@@ -79,6 +81,11 @@ class ChatService:
         # Full-width digits and letters (１３９…, Ｘ) become ASCII first, so that the masker sees every number.
         masked = await self._mask(sender, text.translate(_HALF_WIDTH))
         inbound = await self._record(sender, channel, masked)
+        if self._paused is not None and await self._paused(sender):
+            # the agent reads it in the console and answers; an emergency still takes the fast path (2-hour clock)
+            if (await self._assess(masked, now)).urgency.value != "emergency":
+                await self._mark(inbound, "agent")
+                return ChatResult(sender, [], False)
         waiting = await self._pending.take(sender) if self._pending else None
         message = masked
         declined = False

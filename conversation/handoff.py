@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal, get_args
+from datetime import datetime, timedelta
+from typing import Any, Literal, get_args
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ Reason = Literal["requested", "fallback", "distress", "emergency"]
 REASONS: tuple[str, ...] = get_args(Reason)
 WAITING = "waiting"
 MAX_MESSAGE = 500
+PAUSE_SECONDS = 12 * 3600         # an agent who forgets to hand back does not silence the bot for ever
 
 
 class InvalidHandoff(ValueError):
@@ -62,3 +63,109 @@ def list_waiting(session_factory: SessionFactory, *, limit: int = 100) -> list[H
         return [HandoffView(id=h.id, sender=h.sender, channel=h.channel, reason=h.reason,
                             last_message=h.last_message, status=h.status, case_number=h.case_number,
                             created_at=h.created_at) for h in session.scalars(stmt)]
+
+
+# ---- taken over in the console ------------------------------------------------------------------------------------
+TAKEN, RETURNED, CLOSED = "taken", "returned", "closed"
+OPEN_STATES = (WAITING, TAKEN)
+
+
+class HandoffConflict(Exception):
+    """Someone else took this hand-off, or it has ended (409 at the edge); Chinese first."""
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        self.message_zh, self.message_en = message_zh, message_en
+        super().__init__(message_en)
+
+
+@dataclass(frozen=True)
+class OpenHandoff:
+    id: int
+    sender: str
+    channel: str
+    reason: str
+    last_message: str
+    status: str
+    agent: str | None
+    case_number: str | None
+    created_at: datetime
+    escalated: bool
+
+
+def _open(h: Handoff) -> OpenHandoff:
+    return OpenHandoff(h.id, h.sender, h.channel, h.reason, h.last_message, h.status, h.agent, h.case_number,
+                       h.created_at, h.escalated_at is not None)
+
+
+def list_open(session_factory: SessionFactory, *, limit: int = 200) -> list[OpenHandoff]:
+    """Waiting and taken hand-offs: waiting before taken, emergencies and distress first, then the longest wait."""
+    urgent_first = case({"emergency": 0, "distress": 1}, value=Handoff.reason, else_=2)
+    waiting_first = case({WAITING: 0}, value=Handoff.status, else_=1)
+    stmt = (select(Handoff).where(Handoff.status.in_(OPEN_STATES))
+            .order_by(waiting_first, urgent_first, Handoff.created_at, Handoff.id).limit(limit))
+    with session_factory() as session:
+        return [_open(h) for h in session.scalars(stmt)]
+
+
+def get_handoff(session_factory: SessionFactory, handoff_id: int) -> OpenHandoff | None:
+    with session_factory() as session:
+        h = session.get(Handoff, handoff_id)
+        return _open(h) if h else None
+
+
+def take(session_factory: SessionFactory, handoff_id: int, agent: str, now: datetime) -> OpenHandoff:
+    """The agent takes the conversation over (again, if it is theirs); HandoffConflict when another has it."""
+    with session_factory() as session, session.begin():
+        h = session.get(Handoff, handoff_id, with_for_update=True)
+        if h is None or h.status not in OPEN_STATES:
+            raise HandoffConflict("这个转人工已经结束了。", "This hand-off has ended.")
+        if h.status == TAKEN and h.agent != agent:
+            raise HandoffConflict(f"已由 {h.agent} 接手。", f"Taken by {h.agent}.")
+        h.status, h.agent, h.taken_at = TAKEN, agent, h.taken_at or now
+        return _open(h)
+
+
+def end(session_factory: SessionFactory, handoff_id: int, agent: str, now: datetime, *, close: bool) -> OpenHandoff:
+    """Hand the conversation back to the bot (or close it): only the agent who has it."""
+    with session_factory() as session, session.begin():
+        h = session.get(Handoff, handoff_id, with_for_update=True)
+        if h is None or h.status != TAKEN or h.agent != agent:
+            raise HandoffConflict("只有接手的工作人员才能交回或结束。", "Only the agent who took it can end it.")
+        h.status, h.ended_at = (CLOSED if close else RETURNED), now
+        return _open(h)
+
+
+def overdue_for_escalation(session_factory: SessionFactory, now: datetime, after: timedelta
+                           ) -> list[OpenHandoff]:
+    """Waiting hand-offs nobody took within `after`, not yet escalated: marked escalated now (each once)."""
+    with session_factory() as session, session.begin():
+        rows = list(session.scalars(select(Handoff).where(Handoff.status == WAITING, Handoff.escalated_at.is_(None),
+                                                          Handoff.created_at <= now - after)
+                                    .with_for_update(skip_locked=True)))
+        for h in rows:
+            h.escalated_at = now
+        return [_open(h) for h in rows]
+
+
+class HandoffPause:
+    """While an agent has the conversation, the bot does not answer (Redis, shared by every gateway worker)."""
+
+    def __init__(self, redis: Any) -> None:
+        self._redis = redis
+
+    @staticmethod
+    def _key(sender: str) -> str:
+        return f"jishijiu:handoff:taken:{sender}"
+
+    async def pause(self, sender: str, handoff_id: int) -> None:
+        await self._redis.set(self._key(sender), handoff_id, ex=PAUSE_SECONDS)
+
+    async def resume(self, sender: str) -> None:
+        await self._redis.delete(self._key(sender))
+
+    async def paused(self, sender: str) -> bool:
+        """True while an agent has it; False when Redis is down (the bot answers rather than nobody)."""
+        try:
+            return bool(await self._redis.exists(self._key(sender)))
+        except Exception:  # noqa: BLE001 - Redis down: degrade to the bot
+            return False

@@ -37,6 +37,7 @@ class Settings:
     escalation_thresholds: tuple[float, ...] = (0.5, 0.9)   # shares of a deadline's time that alert a supervisor
     divisions_file: Path | None = None        # operator's townships and villages, on top of the shipped divisions
     worker_interval: float = 1.0              # seconds between outbox-relay polls in `jishijiu worker`
+    handoff_escalate_after: float = 10.0      # minutes a hand-off may wait untaken before a supervisor is alerted
     # Where a case whose place cannot be matched (and names no county) is filed, to be placed by phone:
     # the city's intake (an internal division shipped in cases/data/divisions.yaml), or any division code.
     intake_division: str = "JN-Z00"
@@ -227,6 +228,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         kwargs["wechat_api_base"] = _url("WECHAT_API_BASE", v.strip().rstrip("/"), {"http", "https"})
     if v := env.get("JISHIJIU_WECHAT_REPLY_WITHIN"):
         kwargs["wechat_reply_within"] = _float("JISHIJIU_WECHAT_REPLY_WITHIN", v, 0.0, 4.8)
+    if v := env.get("JISHIJIU_HANDOFF_ESCALATE_AFTER"):
+        kwargs["handoff_escalate_after"] = _float("JISHIJIU_HANDOFF_ESCALATE_AFTER", v, 1.0, 1440.0)
     if v := env.get("JISHIJIU_WORKER_INTERVAL"):
         kwargs["worker_interval"] = _float("JISHIJIU_WORKER_INTERVAL", v, 0.01, 3600.0)
     return Settings(**{**defaults.__dict__, **kwargs})

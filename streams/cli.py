@@ -50,7 +50,7 @@ def _notifications(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for r in rows:
         door = r.recipient.split(":", 1)[0]
-        print(f"{r.id:>6}  {_local(r.created_at)}  {r.case_number}  {door:<9} {r.status.value:<9} "
+        print(f"{r.id:>6}  {_local(r.created_at)}  {r.case_number or '（转人工）':<17} {door:<9} {r.status.value:<9} "
               f"{r.via or '-':<14} tries {r.attempts}  {r.text[:40]}"
               + (f"  [{r.last_error}]" if r.last_error and r.status.value != "delivered" else ""))
     print(f"共 {len(rows)} 条 / {len(rows)} notification(s)")

@@ -7,7 +7,7 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from redis import Redis
 from redis.backoff import ExponentialBackoff
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from jishijiu.settings import Settings
 from nlu.masking import mask_personal_data
 from streams.escalation import Escalation, escalate
+from streams.handoff_escalation import escalate_handoffs
 from streams.relay import OutboxRelay, RelayReport
 
 log = logging.getLogger(__name__)
@@ -44,13 +45,15 @@ class Worker:
 
     def __init__(self, session_factory: Callable[[], Session], redis: Redis, *, thresholds: Sequence[float],
                  interval: float = 1.0, escalation_every: float = 30.0, max_backoff: float = 60.0,
-                 clock: Callable[[], datetime] = _utc_now) -> None:
+                 clock: Callable[[], datetime] = _utc_now, handoff_after: timedelta | None = None) -> None:
         self.relay = OutboxRelay(session_factory, redis, clock=clock)
         self._session_factory = session_factory
         self._thresholds = tuple(thresholds)
         self.interval, self.escalation_every, self.max_backoff = interval, escalation_every, max_backoff
         self._clock = clock
         self._last_escalation: datetime | None = None
+        self._redis = redis
+        self._handoff_after = handoff_after      # None: hand-offs are not escalated by this worker
 
     def run_once(self, *, force_escalation: bool = False) -> WorkerPass:
         """Drain the outbox; run the escalation job if due (or forced), then publish what it wrote."""
@@ -60,6 +63,8 @@ class Worker:
         if force_escalation or self._last_escalation is None or \
                 (now - self._last_escalation).total_seconds() >= self.escalation_every:
             escalations = escalate(self._session_factory, now, self._thresholds)
+            if self._handoff_after is not None:
+                escalate_handoffs(self._session_factory, self._redis, now, self._handoff_after)
             self._last_escalation = now
             if escalations and report.error is None:
                 more = self.relay.drain()
@@ -125,7 +130,8 @@ def run_worker(settings: Settings, *, once: bool = False, interval: float | None
     redis = redis_for_worker(settings.redis_url)
     session_factory = make_session_factory(engine)
     worker = Worker(session_factory, redis, thresholds=settings.escalation_thresholds,
-                    interval=interval or settings.worker_interval)
+                    interval=interval or settings.worker_interval,
+                    handoff_after=timedelta(minutes=settings.handoff_escalate_after))
     log.info("worker started (interval %.2f s, escalation at %s)", worker.interval,
              ", ".join(f"{t:.0%}" for t in settings.escalation_thresholds))
     notifying = None

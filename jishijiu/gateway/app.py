@@ -22,6 +22,7 @@ from connectors.base import DoorRefused
 from conversation.attachments import PendingAttachments
 from conversation.chat import ChatService
 from conversation.clarify import PendingClarifications
+from conversation.handoff import HandoffPause
 from conversation.repeats import ReplyRepeats
 from conversation.inbox import Inbox
 from conversation.rasa_client import RasaClient
@@ -61,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
         session_factory = make_session_factory(state.engine)
         state.redis = aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=1.0,
                                         retry_on_timeout=False, retry=None)
+        state.handoff_pause = HandoffPause(state.redis)
         cipher = build_cipher(settings)
         vault = PersonalDataVault(state.redis, cipher)
         divisions = cached_divisions(settings.divisions_file)
@@ -83,7 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
         state.rate_limiter = RateLimiter(state.redis, Limits(settings.rate_per_sender, settings.rate_per_address))
         state.chat = ChatService(state.rasa, vault, state.retriever, settings.qa_threshold, triage_config,
                                  inbox.record, inbox.mark, PendingClarifications(state.redis),
-                                 ReplyRepeats(state.redis))
+                                 ReplyRepeats(state.redis), state.handoff_pause.paused)
         closers = mount_doors(app, settings, session_factory)     # the doors need the running components
         try:
             yield

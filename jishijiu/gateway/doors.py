@@ -21,6 +21,7 @@ from connectors.wechat_api import WeChatApi
 from connectors.webchat import WebChat
 from console.assisted_chat import AssistedChat
 from console.case_pages import CasePages
+from console.handoffs import Handoffs
 from console.sessions import ConsoleSessions
 from console.web import Console
 from jishijiu.settings import Settings
@@ -52,6 +53,7 @@ def mount_doors(app: FastAPI, settings: Settings, session_factory: Any) -> list[
     app.include_router(AssistedChat(console, session_factory, cipher, cached_divisions(settings.divisions_file),
                                     state.retriever, settings.qa_threshold, state.triage_config,
                                     state.redis).router())
+    app.include_router(Handoffs(console, session_factory, state.handoff_pause).router())
     if settings.wechat_token:
         http = httpx.AsyncClient(timeout=10)
         closers.append(http.aclose)

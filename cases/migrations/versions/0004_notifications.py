@@ -21,8 +21,8 @@ def upgrade() -> None:
     """Upgrade schema."""
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('outbox_id', sa.Integer(), nullable=False),
-    sa.Column('case_number', sa.String(length=24), nullable=False),
+    sa.Column('outbox_id', sa.Integer(), nullable=True),
+    sa.Column('case_number', sa.String(length=24), nullable=True),
     sa.Column('recipient', sa.String(length=128), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
