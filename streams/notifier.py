@@ -115,9 +115,24 @@ class Notifier:
                      mask_personal_data(outcome.error or "")[:200])
         return status.value
 
+    async def _deliver_in_order(self, chain: list[Notice]) -> list[str]:
+        """One resident's notices, oldest first: a notice that must be retried holds back the ones after it, so
+        that the resident never reads them out of order."""
+        done = []
+        for notice in chain:
+            done.append(await self._deliver(notice))
+            if done[-1] == "pending":
+                break
+        return done
+
     async def deliver_due(self) -> Counter[str]:
+        """Due notices: residents in parallel, each resident's in order."""
         due = await asyncio.to_thread(notifications.due, self._sessions, self._clock())
-        return Counter(await asyncio.gather(*(self._deliver(n) for n in due)))
+        chains: dict[str, list[Notice]] = {}
+        for notice in sorted(due, key=lambda n: n.id):
+            chains.setdefault(notice.recipient, []).append(notice)
+        results = await asyncio.gather(*(self._deliver_in_order(c) for c in chains.values()))
+        return Counter(status for statuses in results for status in statuses)
 
     async def run_once(self) -> Counter[str]:
         """Collect from the stream (skipped while Redis is down), then deliver what is due; counts by new status,

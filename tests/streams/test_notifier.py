@@ -276,3 +276,17 @@ def test_the_running_worker_notifies_while_it_relays_and_stops_on_sigterm(
         worker.send_signal(signal.SIGTERM)
         _, err = worker.communicate(timeout=30)
     assert worker.returncode == 0, err
+
+
+async def test_one_residents_notices_arrive_in_order_and_a_retry_holds_back_the_next(
+        session_factory, cipher, divisions, redis_client, fake_telegram, bot) -> None:  # noqa: ANN001
+    for i in range(5):
+        notifications.enqueue(session_factory, recipient="telegram:55", kind="handoff.message", text=f"第{i}条",
+                              now=NOW)
+    notifier = Notifier(session_factory, redis_client, {"telegram": TelegramNotices(bot)}, clock=Clock(NOW))
+    fake_telegram.failing = 1                     # the first fails: none of the others may overtake it
+    assert (await notifier.run_once())["delivered"] == 0
+    notifier = Notifier(session_factory, redis_client, {"telegram": TelegramNotices(bot)},
+                        clock=Clock(NOW + timedelta(minutes=1)))
+    assert (await notifier.run_once())["delivered"] == 5
+    assert [m["text"] for m in fake_telegram.messages_to(55)] == [f"第{i}条" for i in range(5)]
