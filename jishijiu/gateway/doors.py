@@ -23,6 +23,7 @@ from console.assisted_chat import AssistedChat
 from console.case_pages import CasePages
 from console.handoffs import Handoffs
 from console.sessions import ConsoleSessions
+from console.supervision import Supervision
 from console.web import Console
 from jishijiu.settings import Settings
 
@@ -54,6 +55,7 @@ def mount_doors(app: FastAPI, settings: Settings, session_factory: Any) -> list[
                                     state.retriever, settings.qa_threshold, state.triage_config,
                                     state.redis).router())
     app.include_router(Handoffs(console, session_factory, state.handoff_pause).router())
+    app.include_router(Supervision(console, session_factory, cached_divisions(settings.divisions_file)).router())
     if settings.wechat_token:
         http = httpx.AsyncClient(timeout=10)
         closers.append(http.aclose)

@@ -38,15 +38,16 @@ def app_settings(store_settings: Settings, session_factory) -> Settings:  # noqa
     return replace(store_settings, redis_url=CHAT_REDIS_URL, rasa_url="http://127.0.0.1:1")
 
 
-async def _deliver(session_factory) -> None:  # noqa: ANN001
-    """One pass of the worker's notifier with the web chat's door (what `jishijiu worker` runs)."""
-    sync, areds = Redis.from_url(CHAT_REDIS_URL), aioredis.Redis.from_url(CHAT_REDIS_URL)
-    await Notifier(session_factory, sync, {"webchat": WebChatNotices(areds)}).run_once()
+async def _deliver(session_factory, streams: Redis) -> None:  # noqa: ANN001
+    """One pass of the worker's notifier with the web chat's door (what `jishijiu worker` runs); the stream it
+    reads is in the test's own emptied Redis, the web chat's conversations in the gateway's."""
+    areds = aioredis.Redis.from_url(CHAT_REDIS_URL)
+    await Notifier(session_factory, streams, {"webchat": WebChatNotices(areds)}).run_once()
     await areds.aclose()
-    sync.close()
 
 
-async def test_an_agent_takes_over_answers_and_hands_back(app_settings: Settings, session_factory) -> None:  # noqa: ANN001
+async def test_an_agent_takes_over_answers_and_hands_back(app_settings: Settings, session_factory,
+                                                          redis_client) -> None:  # noqa: ANN001
     resident = browser(app_settings)
     session_id = resident[0].cookies.get("jsj_session").split(".")[0]
     sender = f"webchat:{session_id}"
@@ -67,7 +68,7 @@ async def test_an_agent_takes_over_answers_and_hands_back(app_settings: Settings
         assert turn(resident, "低保咋申请").json()["replies"] == []
         assert agent.post(f"/console/api/handoffs/{handoff}/message", {"text": "低保要先到镇上民政办申请，我帮您查"}
                           ).json() == {"queued": True}
-        await _deliver(session_factory)
+        await _deliver(session_factory, redis_client)
         shown = [json.loads(t) for t in Redis.from_url(CHAT_REDIS_URL).lrange(history_key(session_id), 0, -1)]
         assert [t["text"] for t in shown if t.get("notice")][-1] == "低保要先到镇上民政办申请，我帮您查"
         conversation = agent.get(f"/console/api/handoffs/{handoff}").json()["transcript"]
