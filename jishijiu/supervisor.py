@@ -488,7 +488,8 @@ def run_all(settings: Settings, host: str, port: int, rasa_port: int = 5005, tra
                     del pending[name]
                 if not pending:
                     say(f"ready in {time.monotonic() - started:.0f} s — web chat: http://{host}:{port}/chat, "
-                        f"API docs: http://{host}:{port}/docs (Ctrl-C stops)")
+                        f"staff console: http://{host}:{port}/console (first admin: .venv/bin/jishijiu users add "
+                        f"admin --role admin), API docs: http://{host}:{port}/docs (Ctrl-C stops)")
                 elif time.monotonic() >= next_note:
                     say(f"  waiting for {' and '.join(pending)} to answer… {time.monotonic() - started:.0f} s")
                     next_note = time.monotonic() + PROGRESS_EVERY

@@ -95,3 +95,32 @@ def test_a_session_cookie_from_another_deployment_or_altered_is_no_session(app_s
     with TestClient(create_app(app_settings)) as client:
         client.cookies.set("jsj_console", f"{uuid.uuid4().hex}.{'0' * 64}", path="/console")
         assert client.get("/console", follow_redirects=False).status_code == 303
+
+
+def test_an_idle_session_ends(app_settings: Settings, session_factory) -> None:  # noqa: ANN001
+    import asyncio
+
+    import redis.asyncio as aioredis
+
+    from connectors.session import SessionSigner
+    from console.accounts import authenticate
+    from console.sessions import ConsoleSessions
+
+    add_user(session_factory, "idle", Role.AGENT, password=PASSWORD, now=datetime.now(timezone.utc))
+    account = authenticate(session_factory, "idle", PASSWORD, now=datetime.now(timezone.utc))
+
+    async def scenario() -> tuple[object, object, object]:
+        client = aioredis.Redis.from_url(CHAT_REDIS_URL)
+        sessions = ConsoleSessions(client, SessionSigner(b"k" * 32, "console"), idle=timedelta(seconds=1))
+        session_id, _ = await sessions.open(account)
+        active = await sessions.account(session_id)
+        await asyncio.sleep(1.5)
+        ended = await sessions.account(session_id)
+        other, _ = await sessions.open(account)
+        await sessions.close(other)
+        closed = await sessions.account(other)
+        await client.aclose()
+        return active, ended, closed
+
+    active, ended, closed = asyncio.run(scenario())
+    assert active.username == "idle" and ended is None and closed is None
