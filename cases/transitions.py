@@ -148,11 +148,17 @@ def record_contact_update(case: Case, actor: str, now: datetime, changes: dict[s
     return event
 
 
-def record_message(case: Case, actor: str, now: datetime, text: str) -> CaseEvent:
-    """A caseworker writes to the resident: an event in the history and a notice through the resident's door."""
+def _written(text: str, what_zh: str, what_en: str) -> str:
+    """A caseworker's words, masked, 1 to MESSAGE_MAX_CHARS characters (InvalidInput otherwise)."""
     masked = mask_personal_data(text.strip())
     if not masked or len(masked) > MESSAGE_MAX_CHARS:
-        raise InvalidInput(f"留言须为 1 至 {MESSAGE_MAX_CHARS} 个字", f"a message has 1 to {MESSAGE_MAX_CHARS} characters")
+        raise InvalidInput(f"{what_zh}须为 1 至 {MESSAGE_MAX_CHARS} 个字", f"{what_en} has 1 to {MESSAGE_MAX_CHARS} characters")
+    return masked
+
+
+def record_message(case: Case, actor: str, now: datetime, text: str) -> CaseEvent:
+    """A caseworker writes to the resident: an event in the history and a notice through the resident's door."""
+    masked = _written(text, "留言", "a message")
     event = _event(case, "message", actor, now, before=case.status, after=case.status, note=masked)
     _publish(case, "case.message", ["resident"], now, {"text": masked})
     return event
@@ -165,9 +171,7 @@ def record_view(case: Case, actor: str, now: datetime, reason: str | None = None
 
 def record_opinion(case: Case, actor: str, now: datetime, opinion: str) -> CaseEvent:
     """调查初审意见: the investigation's initial opinion, which meets the 3-working-day "initial" deadline."""
-    text = mask_personal_data(opinion.strip())
-    if not text or len(text) > MESSAGE_MAX_CHARS:
-        raise InvalidInput(f"初审意见须为 1 至 {MESSAGE_MAX_CHARS} 个字", f"an opinion has 1 to {MESSAGE_MAX_CHARS} characters")
+    text = _written(opinion, "初审意见", "an opinion")
     if case.status not in (CaseState.DISPATCHED, CaseState.INVESTIGATING):
         raise IllegalTransition(case.status.value, "opinion", what="初审意见")
     for deadline in case.deadlines:
@@ -181,9 +185,7 @@ def record_opinion(case: Case, actor: str, now: datetime, opinion: str) -> CaseE
 
 def record_supervision(case: Case, actor: str, now: datetime, note: str) -> CaseEvent:
     """督办: a supervisor presses a case; the township and departments are told, most urgent first."""
-    text = mask_personal_data(note.strip())
-    if not text or len(text) > MESSAGE_MAX_CHARS:
-        raise InvalidInput(f"督办意见须为 1 至 {MESSAGE_MAX_CHARS} 个字", f"a note has 1 to {MESSAGE_MAX_CHARS} characters")
+    text = _written(note, "督办意见", "a note")
     event = _event(case, "supervised", actor, now, before=case.status, after=case.status, note=text)
     _publish(case, "case.supervised", ["departments", "township", "supervisor"], now, {"note": text})
     return event

@@ -5,8 +5,6 @@ the resident's notice, a hand-off answered by an agent and handed back. Screensh
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import socket
 import threading
 import time
@@ -24,23 +22,17 @@ from console.accounts import add_user
 from console.roles import Role, Scope
 from conversation.handoff import get_handoff, record_handoff
 from jishijiu.gateway.app import create_app
-from jishijiu.settings import PROJECT_ROOT, Settings
+from jishijiu.settings import Settings
 from streams.notifier import Notifier
 from tests.cases.fixtures import CASES_REDIS_URL, ID_NUMBER, PHONE, application, triage
 from tests.console.test_console_http import PASSWORD
 from tests.conversation.live import CHAT_REDIS_URL
-
-os.environ.setdefault("SE_OFFLINE", "true")
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+from tests.browser import ARTIFACTS, chromium, needs_chromium, webdriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts"
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="Debian's chromium and chromium-driver "
-                                "are installed by `make test` (make browser)")
+pytestmark = needs_chromium
 HERE, THERE = "370811001", "370811002"
 
 
@@ -68,16 +60,8 @@ def gateway(store_settings: Settings, session_factory) -> Iterator[str]:  # noqa
 
 @pytest.fixture
 def chrome(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1280,900",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
+    with chromium(tmp_path / "profile", "1280,900") as driver:
+        yield driver
 
 
 def wait(driver, condition, timeout: float = 20):  # noqa: ANN001, ANN201

@@ -3,42 +3,25 @@ browser download): a whole application from a village poster's /chat?v=<code>, a
 conversation, the status view, and a screenshot at a phone's size saved under var/test-artifacts/."""
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from jishijiu.settings import PROJECT_ROOT
 from nlu.masking import mask_personal_data
 from tests.conversation.test_conversation_e2e import GOOD_ID, phone_number, tracker
-
-os.environ.setdefault("SE_OFFLINE", "true")          # Selenium Manager never looks for a driver online
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+from tests.browser import ARTIFACTS, chromium, needs_chromium, webdriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
-ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts"
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="Debian's chromium and chromium-driver "
-                                "are installed by `make test` (make browser)")
+pytestmark = needs_chromium
 POSTER = "370883"                                     # 邹城市: a poster on a notice board there
 
 
 @pytest.fixture
 def chrome(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=390,844", f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
+    with chromium(tmp_path / "profile", "390,844") as driver:
+        yield driver
 
 
 def messages(driver) -> list[str]:  # noqa: ANN001
