@@ -3,17 +3,13 @@ the clear values wait here (encrypted, per sender, expiring) until an action nee
 from __future__ import annotations
 
 import hashlib
-import re
 
 from redis.asyncio import Redis
 
 from cases.encryption import PersonalDataCipher
-from nlu.masking import mask_id_number, mask_phone
+from nlu.masking import mask_personal_data
 
 VAULT_TTL_SECONDS = 24 * 3600
-# Candidates, not validated: a 15–18 character ID-like run or a mainland mobile. Validation happens in the form.
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z*])(\d{14,17}[0-9Xx])(?![0-9A-Za-z*])")
-_MOBILE = re.compile(r"(?<![0-9*])(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?![0-9*])")
 
 
 def _key(sender: str) -> str:
@@ -27,21 +23,10 @@ class PersonalDataVault:
         self._ttl = ttl
 
     async def mask(self, sender: str, text: str) -> str:
-        """Replace ID numbers and mobiles in `text` by masked tokens, keeping the clear values for `sender`."""
+        """Replace ID numbers and mobiles in `text` by masked tokens (the project's one masker), keeping the
+        clear values for `sender`."""
         found: dict[str, str] = {}
-
-        def _id(m: re.Match[str]) -> str:
-            token = mask_id_number(m.group(1))
-            found[token] = m.group(1).upper()
-            return token
-
-        def _phone(m: re.Match[str]) -> str:
-            clear = m.group(1) + m.group(2) + m.group(3)
-            token = mask_phone(clear)
-            found[token] = clear
-            return token
-
-        masked = _MOBILE.sub(_phone, _ID_LIKE.sub(_id, text))
+        masked = mask_personal_data(text, lambda f: found.__setitem__(f.token, f.clear))
         if found:
             key = _key(sender)
             sealed = {token: self._cipher.seal(clear, "vault") for token, clear in found.items()}
