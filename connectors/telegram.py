@@ -111,7 +111,8 @@ class TelegramDoor(Connector):
         except InvalidText as exc:
             await self._send(chat.id, [BotReply(exc.message_zh)])
             return
-        result = await self._chat.handle(self.name, str(chat.id), text, {"channel": "telegram"})
+        result = await self._chat.handle(self.name, str(chat.id), text, {"channel": "telegram"},
+                                         message_id=str(update.update_id))
         await self._send(chat.id, result.replies)
 
     def router(self) -> APIRouter:

@@ -164,14 +164,14 @@ class WeChatDoor(Connector):
             return None, {}, None
         return None, {}, self._say.not_text
 
-    async def _answer(self, openid: str, text: str, metadata: dict[str, object]) -> str:
+    async def _answer(self, openid: str, text: str, metadata: dict[str, object], message_id: str) -> str:
         number = _NUMBER.fullmatch(text)
         if number:
             choices = await self._choices(openid)
             index = int(number.group(1)) - 1
             if 0 <= index < len(choices):
                 text = choices[index]
-        result = await self._chat.handle(self.name, openid, text, metadata)
+        result = await self._chat.handle(self.name, openid, text, metadata, message_id=message_id)
         reply, payloads = as_text(result.replies, self._say.choices)
         await self._choices(openid, payloads)
         return reply
@@ -227,7 +227,7 @@ class WeChatDoor(Connector):
             text = require_text(text, 2000, "消息", "The message")
         except InvalidText as exc:
             return await self._reply_xml(msg, exc.message_zh)
-        pending = asyncio.create_task(self._answer(msg.source, text, metadata))
+        pending = asyncio.create_task(self._answer(msg.source, text, metadata, key))
         try:
             answer = await asyncio.wait_for(asyncio.shield(pending), timeout=self._within)
         except asyncio.TimeoutError:     # the 5-second rule: "success" now, the answer when it is ready

@@ -11,6 +11,8 @@ from datetime import datetime
 
 from conversation.clarify import NO_DANGER_METADATA, PendingClarifications, question_reply, says_danger
 from conversation.fallback import fallback_replies
+from conversation.once import TurnOnce
+from conversation.payloads import IssuedPayloads
 from conversation.rasa_client import BotReply, ConversationState, RasaClient, UpstreamUnavailable
 from conversation.repeats import HANDOFF_PAYLOAD, ReplyRepeats
 from conversation.vault import PersonalDataVault
@@ -50,8 +52,11 @@ class ChatService:
     def __init__(self, rasa: RasaClient, vault: PersonalDataVault, retriever: Retriever, qa_threshold: float,
                  triage: TriageConfig, record: RecordInbound, mark: MarkInbound,
                  pending: PendingClarifications | None = None, repeats: ReplyRepeats | None = None,
-                 paused: Callable[[str], Awaitable[bool]] | None = None) -> None:
+                 paused: Callable[[str], Awaitable[bool]] | None = None,
+                 issued: IssuedPayloads | None = None, once: TurnOnce | None = None) -> None:
         self._rasa = rasa
+        self._once = once               # message ids already answered
+        self._issued = issued           # the button payloads this resident was sent: the only "/…" Rasa may see
         self._paused = paused           # an agent has the conversation (a hand-off taken in the console)
         self._pending = pending
         self._repeats = repeats
@@ -76,8 +81,31 @@ class ChatService:
                                        config.deadline_rules, config.calendar, config.model)
 
     async def handle(self, channel: str, user_id: str, text: str, metadata: dict[str, object],
-                     now: datetime | None = None) -> ChatResult:
+                     now: datetime | None = None, message_id: str | None = None) -> ChatResult:
+        """One turn; a resident's own "/…" reaches Rasa as words, never as an intent trigger. With a
+        `message_id`, a retry of the same message gets the first attempt's replies (StillProcessing while the first
+        is being answered) and is never processed twice."""
         sender = f"{channel}:{user_id}"
+
+        async def once() -> tuple[list[BotReply], bool]:
+            result = await self._guarded(sender, channel, text, metadata, now)
+            return result.replies, result.degraded
+
+        if message_id and self._once is not None:
+            replies, degraded = await self._once.run(sender, message_id, once)
+            return ChatResult(sender, replies, degraded)
+        return await self._guarded(sender, channel, text, metadata, now)
+
+    async def _guarded(self, sender: str, channel: str, text: str, metadata: dict[str, object],
+                       now: datetime | None) -> ChatResult:
+        if self._issued is None:
+            return await self._turn(sender, channel, text, metadata, now)
+        result = await self._turn(sender, channel, await self._issued.guard(sender, text), metadata, now)
+        await self._issued.remember(sender, (b.payload for r in result.replies for b in r.buttons))
+        return result
+
+    async def _turn(self, sender: str, channel: str, text: str, metadata: dict[str, object],
+                    now: datetime | None) -> ChatResult:
         # Full-width digits and letters (１３９…, Ｘ) become ASCII first, so that the masker sees every number.
         masked = await self._mask(sender, text.translate(_HALF_WIDTH))
         inbound = await self._record(sender, channel, masked)

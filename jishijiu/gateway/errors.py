@@ -6,6 +6,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from cases.errors import CaseNotFound, CaseStoreError, IllegalTransition, InvalidInput, UndecryptableData
+from conversation.once import StillProcessing
 from nlu.textinput import InvalidText
 
 
@@ -39,6 +40,7 @@ STATUS_OF: tuple[tuple[type[Exception], int, str], ...] = (
     (NotAuthenticated, 401, "not_authenticated"),
     (Forbidden, 403, "forbidden"),
     (TooManyRequests, 429, "too_many_requests"),
+    (StillProcessing, 409, "still_processing"),
     (InvalidText, 422, "invalid_input"),
     (InvalidInput, 422, "invalid_input"),
     (CaseNotFound, 404, "case_not_found"),

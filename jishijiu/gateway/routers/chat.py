@@ -28,6 +28,9 @@ Scalar = str | int | float | bool | None
 class ChatRequest(BaseModel):
     user_id: str = Field(min_length=1, max_length=100, description="Channel-scoped id of the resident or caller.")
     text: str = Field(description=f"What the resident typed, 1–{MAX_CHAT_CHARS} characters; a button's payload.")
+    message_id: str | None = Field(default=None, min_length=1, max_length=64, description=(
+        "The client's own id for this message: a retry with the same id gets the same replies and is never "
+        "processed twice (no second case), also when both arrive at once."))
     metadata: dict[str, Scalar] = Field(default_factory=dict, description=(
         "channel: api (default) or qr (a relayed poster scan, with village_code); wechat, telegram and hotline are "
         "refused (403): those doors identify their users themselves."))
@@ -81,7 +84,8 @@ async def chat(request: Request, client: Annotated[str, Depends(api_client)], bo
                                                          request.client.host if request.client else None)
     if not allowed:
         raise TooManyRequests()
-    result = await service.handle(channel, user_id, text, {**body.metadata, "channel": ORIGINS[said]})
+    result = await service.handle(channel, user_id, text, {**body.metadata, "channel": ORIGINS[said]},
+                                  message_id=body.message_id)
     return ChatResponse(
         user_id=user_id,
         replies=[ReplyOut(text=r.text, buttons=[ButtonOut(title=b.title, payload=b.payload) for b in r.buttons])
