@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cases.divisions import Divisions
 from cases.encryption import PersonalDataCipher
 from conversation.attachments import PendingAttachments
+from conversation.lookups import LookupGuard
 from conversation.vault import PersonalDataVault
 from jishijiu.settings import Settings
 from policies_kb.retriever import Retriever
@@ -31,6 +32,8 @@ class ActionRuntime:
     intake_division: str = "JN-Z00"
     # Photos sent before the application was filed (WeChat images): filing takes them onto the case.
     attachments: PendingAttachments | None = None
+    # Status look-ups by number + last 4 digits: failures counted per resident, case and client (None: unlimited).
+    lookups: LookupGuard | None = None
 
 
 _current: ActionRuntime | None = None

@@ -18,12 +18,13 @@ from actions.slots import STATUS_SLOTS, latest_text, reset_slots
 from actions.store import STORE_DOWN, in_thread
 from actions.wording import say, when
 from cases.errors import CaseNotFound
-from cases.service import get_case
+from cases.service import case_numbers_of_sender, get_case
 from cases.states import LABELS, OPEN
 from cases.views import CaseDetail, EventView
 from triage import UnknownRule
 
 log = logging.getLogger(__name__)
+OWN_SHOWN = 3                  # the newest cases a resident sees without giving a number
 _RESIDENT_VISIBLE = {"submitted", "transition", "referral"}     # not escalations or audit views
 
 
@@ -53,6 +54,12 @@ class ValidateStatusForm(FormValidationAction):
         # the form ends at once and action_query_status sends the resident to the application instead.
         if not tracker.get_slot("requested_slot") and is_a_story_not_a_query(latest_text(tracker) or ""):
             return []
+        own = await own_cases(tracker.sender_id)
+        number = tracker.get_slot("status_case_number")
+        if own and not number:               # the resident who filed from here: their own cases, nothing to give
+            return []
+        if own and number in own:            # one of their own: no last 4 digits
+            return ["status_case_number"]
         return list(domain_slots)
 
     def validate_status_case_number(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -115,19 +122,42 @@ class ActionQueryStatus(Action):
             return [*reset_slots(tracker, STATUS_SLOTS), SlotSet("requested_slot", None),
                     FollowupAction("application_form")]
         forget = [*reset_slots(tracker, STATUS_SLOTS), SlotSet("requested_slot", None)]
-        now = rt.clock()
+        now, sender = rt.clock(), tracker.sender_id
         try:
-            detail = await in_thread(get_case, rt.session_factory, number, now=now)
-        except CaseNotFound:
-            detail = None
+            own = await own_cases(sender)
+            if own and (not number or number in own):     # filed from this conversation: no digits to give
+                for mine in ([number] if number else own[:OWN_SHOWN]):
+                    detail = await in_thread(get_case, rt.session_factory, mine, now=now)
+                    dispatcher.utter_message(text=found_text(detail, now))
+                return forget
+            if rt.lookups is not None and not await rt.lookups.allowed(sender, number):
+                dispatcher.utter_message(text=say("status_locked"))
+                return forget
+            try:
+                detail = await in_thread(get_case, rt.session_factory, number, now=now)
+            except CaseNotFound:
+                detail = None
         except STORE_DOWN as exc:
             log.error("status query failed: %s", exc.__class__.__name__)
             dispatcher.utter_message(text=say("status_store_down"))
             return forget
         if detail is None or not detail.phone_ends_with(last4):
+            if rt.lookups is not None:
+                await rt.lookups.failed(sender, number)
             dispatcher.utter_message(text=say("status_not_found"))
             return forget
-        text = say("status_found", case_number=detail.case_number, label=detail.status_label,
-                   last_step=last_step(detail), deadline=deadline_text(detail, now))
-        dispatcher.utter_message(text=text.strip())
+        dispatcher.utter_message(text=found_text(detail, now))
         return forget
+
+
+def found_text(detail: CaseDetail, now: datetime) -> str:
+    return say("status_found", case_number=detail.case_number, label=detail.status_label,
+               last_step=last_step(detail), deadline=deadline_text(detail, now)).strip()
+
+
+async def own_cases(sender: str) -> list[str]:
+    """The case numbers this conversation filed, newest first ([] when the store is down: then the digits help)."""
+    try:
+        return await in_thread(case_numbers_of_sender, runtime.current().session_factory, sender)
+    except STORE_DOWN:
+        return []

@@ -36,7 +36,7 @@ REQUIRED: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
     "emergency_submitted": "case_number due phone", "emergency_store_down": "",
     "emergency_place_text": "", "ask_more_emergency_location": "said", "status_found": "case_number label last_step deadline",
     "status_due": "due rule", "status_overdue": "due", "status_closed": "", "status_not_found": "",
-    "status_bad_number": "", "status_bad_last4": "", "status_store_down": "", "handoff": "wait",
+    "status_bad_number": "", "status_bad_last4": "", "status_store_down": "", "status_locked": "", "handoff": "wait",
     "handoff_fallback": "wait", "handoff_down": "", "cancelled": "", "rephrase": "", "policy_related": "titles",
     "policy_empty": "",
 }.items()}

@@ -28,6 +28,7 @@ from cases.views import CaseDetail
 from connectors.base import Connector, DoorRefused
 from connectors.ratelimit import Limits, RateLimiter
 from connectors.session import SessionSigner
+from conversation.lookups import LookupGuard
 from conversation.chat import ChatService
 from nlu.masking import mask_personal_data
 from nlu.textinput import require_text
@@ -59,6 +60,8 @@ async def remember(redis: Redis, session_id: str, entries: list[dict[str, Any]])
 class TurnIn(BaseModel):
     text: str = Field(description="what the resident typed, or a button's payload")
     v: str | None = Field(default=None, description="the division code of the poster the page was opened from")
+    message_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                   description="the page's id for this message: a retry gets the same replies")
 
 
 class LookupIn(BaseModel):
@@ -81,7 +84,7 @@ class WebChat(Connector):
 
     def __init__(self, chat: ChatService, signer: SessionSigner, limiter: RateLimiter, redis: Redis,
                  case_of: Callable[[str], CaseDetail], cases_of: Callable[[str], list[str]],
-                 secure_cookie: bool = False) -> None:
+                 secure_cookie: bool = False, guard: LookupGuard | None = None) -> None:
         self._chat = chat
         self._signer = signer
         self._limiter = limiter
@@ -91,6 +94,7 @@ class WebChat(Connector):
         self._secure = secure_cookie
         # looking a case up by number + the phone's last 4 digits: few tries, or the 4 digits could be guessed
         self._lookups = RateLimiter(redis, Limits(per_sender=5, per_address=20), prefix="jishijiu:rate:lookup")
+        self._guard = guard                # failures per session, per case (locked for a while) and per address
 
     # ---- session -------------------------------------------------------------------------------------------
     def _session(self, cookie: str | None, csrf: str | None) -> str:
@@ -163,7 +167,7 @@ class WebChat(Connector):
             await self._limit(request, self.sender(session_id))
             code = body.v if body.v and DIVISION_CODE.fullmatch(body.v) else None
             metadata: dict[str, object] = {"channel": "qr", "village_code": code} if code else {"channel": "webchat"}
-            result = await self._chat.handle(self.name, session_id, text, metadata)
+            result = await self._chat.handle(self.name, session_id, text, metadata, message_id=body.message_id)
             replies = [{"text": r.text, "buttons": [{"title": b.title, "payload": b.payload} for b in r.buttons]}
                        for r in result.replies]
             shown = text if text.startswith("/") else mask_personal_data(text)
@@ -192,11 +196,17 @@ class WebChat(Connector):
             if not await self._lookups.allow(self.sender(session_id), request.client.host if request.client else None):
                 raise DoorRefused(429, "查询太频繁了，请过一会儿再查，或拨打 12345。", "Too many look-ups: wait a while.")
             number, last4 = body.case_number.strip().upper(), body.phone_last4.strip()
+            sender, client = self.sender(session_id), request.client.host if request.client else None
+            if self._guard is not None and not await self._guard.allowed(sender, number, client):
+                raise DoorRefused(429, "查询失败次数太多，这个申请的查询暂时锁定了，请过一会儿再查，或拨打 12345。",
+                                  "Too many failed look-ups: locked for a while.")
             try:
                 detail = await asyncio.to_thread(self._case_of, number) if CASE_NUMBER.fullmatch(number) else None
             except CaseNotFound:
                 detail = None
             if detail is None or not detail.phone_ends_with(last4):
+                if self._guard is not None:
+                    await self._guard.failed(sender, number, client)
                 raise DoorRefused(404, "没有找到这个申请：请核对申请编号和手机号后四位。",
                                    "No such case for this number and phone.")
             return {"case": self._status(detail).model_dump(mode="json")}

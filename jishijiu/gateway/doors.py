@@ -43,7 +43,7 @@ def mount_doors(app: FastAPI, settings: Settings, session_factory: Any) -> list[
     closers: list[Closer] = []
     state.webchat = WebChat(state.chat, SessionSigner(load_secret_key(settings)), state.rate_limiter, state.redis,
                             partial(get_case, session_factory), partial(case_numbers_of_sender, session_factory),
-                            secure_cookie=settings.public_url.startswith("https://"))
+                            secure_cookie=settings.public_url.startswith("https://"), guard=state.lookups)
     app.include_router(state.webchat.router())
     console = Console(ConsoleSessions(state.redis, SessionSigner(load_secret_key(settings), "console")),
                       session_factory, partial(list_cases, session_factory, open_only=True, limit=2000),

@@ -63,3 +63,47 @@ async def test_a_hardship_story_taken_for_a_status_query_goes_to_the_application
     events, _ = await run(executor, "validate_status_form", text="我的申请办到哪一步了", intent="query_status",
                           active_loop="status_form")
     assert "requested_slot" not in slots_set(events)
+
+
+async def test_guessing_the_last_four_digits_locks_the_case_for_everyone(executor, action_runtime, case_number,
+                                                                          redis_client) -> None:  # noqa: ANN001
+    """Case numbers are sequential and 4 digits are few: five wrong guesses (from anyone) lock the case's look-ups,
+    and the right digits do not open it meanwhile (issue 10)."""
+    from dataclasses import replace
+
+    import redis.asyncio as aioredis
+
+    from actions import runtime
+    from conversation.lookups import LookupGuard
+    from tests.cases.fixtures import CASES_REDIS_URL
+
+    runtime.configure(replace(action_runtime, lookups=LookupGuard(aioredis.Redis.from_url(CASES_REDIS_URL))))
+    try:
+        for guess in range(5):
+            _, replies = await run(executor, "action_query_status", sender=f"guesser-{guess}",
+                                   slots={"status_case_number": case_number, "status_phone_last4": f"{guess:04d}"})
+            assert "没有找到" in replies[0]
+        _, locked = await run(executor, "action_query_status", sender="the-applicant-elsewhere",
+                              slots={"status_case_number": case_number, "status_phone_last4": "5678"})
+        assert "锁定" in locked[0] and "已受理" not in locked[0]
+        _, other = await run(executor, "action_query_status", sender="guesser-0",
+                             slots={"status_case_number": "JSJ-20250303-0002", "status_phone_last4": "1111"})
+        assert "没有找到" in other[0]
+    finally:
+        runtime.configure(action_runtime)
+
+
+async def test_the_resident_who_filed_it_sees_their_cases_without_giving_anything(executor, action_runtime,
+                                                                                 session_factory, cipher,
+                                                                                 divisions) -> None:  # noqa: ANN001
+    mine = submit_case(session_factory, application(user="webchat:own-1"), triage(NOW), NOW, cipher=cipher,
+                       divisions=divisions)
+    events, replies = await run(executor, "validate_status_form", sender="webchat:own-1", text="查进度",
+                                intent="query_status", active_loop="status_form")
+    assert slots_set(events).get("requested_slot") is None and replies == []       # nothing asked
+    _, replies = await run(executor, "action_query_status", sender="webchat:own-1", text="查进度",
+                           intent="query_status")
+    assert mine in replies[0] and "已申请" in replies[0]
+    _, others = await run(executor, "action_query_status", sender="webchat:someone-else", text="查进度",
+                          intent="query_status", slots={"status_case_number": mine, "status_phone_last4": "0000"})
+    assert "没有找到" in others[0]
