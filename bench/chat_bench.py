@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import percentile, write_section  # noqa: E402
 
 from jishijiu.settings import load_settings  # noqa: E402
-from tests.conversation.live import TEST_API_KEY, start_stack, train_model  # noqa: E402
+from tests.conversation.live import RASA_TOKEN, TEST_API_KEY, start_stack, train_model  # noqa: E402
 
 # A resident's short conversation: no application is filed, so runs repeat without growing the case store.
 SCRIPTS = {
@@ -54,7 +54,8 @@ async def run(url: str, make_body, conversations: int, rounds: int,  # noqa: ANN
               script: list[str] = SCRIPT) -> tuple[list[float], float]:
     latencies: list[float] = []
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=conversations),
-                                 headers={"Authorization": f"Bearer {TEST_API_KEY}"}) as client:
+                                 headers={"Authorization": f"Bearer {TEST_API_KEY}",
+                                          "X-Jishijiu-Rasa-Token": RASA_TOKEN}) as client:
         await converse(client, url, make_body, 1, [], script)            # warm-up
         start = time.perf_counter()
         await asyncio.wait_for(asyncio.gather(*(converse(client, url, make_body, rounds, latencies, script)
@@ -78,7 +79,8 @@ def main() -> None:
     model = args.model.resolve() if args.model else train_model()
     stack_iter = start_stack(settings, model)
     stack = next(stack_iter)
-    intents = [httpx.post(f"{stack.rasa_url}/model/parse", json={"text": t}, timeout=30).json()["intent"]["name"]
+    intents = [httpx.post(f"{stack.rasa_url}/model/parse", json={"text": t}, params=stack.rasa_auth,
+                          timeout=30).json()["intent"]["name"]
                for t in script]
     print("intents of the script's turns: " + ", ".join(f"{t} → {i}" for t, i in zip(script, intents)), flush=True)
     rows = []
@@ -87,7 +89,7 @@ def main() -> None:
             paths = {
                 "gateway /api/chat": (f"{stack.gateway_url}/api/chat",
                                       lambda u, t: {"user_id": u, "text": t, "metadata": {}}),
-                "Rasa REST channel": (f"{stack.rasa_url}/webhooks/rest/webhook",
+                "Rasa REST channel": (f"{stack.rasa_url}/webhooks/gateway/webhook",
                                       lambda u, t: {"sender": "webchat:" + u, "message": t}),
             }
             if args.only:

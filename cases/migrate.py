@@ -48,6 +48,9 @@ def alembic_config(connection: Connection) -> Config:
 def upgrade(target: Engine | str, revision: str = "head") -> None:
     """Bring the database to `revision` (default: the newest); safe to call at every start-up."""
     with _engine(target) as engine, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":          # a migration may take longer than a request
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
         command.upgrade(alembic_config(connection), revision)
 
 

@@ -30,10 +30,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     logs.configure(settings.log_level)
     if args.workers > 1:        # each worker process builds its own app from the (already validated) environment
         uvicorn.run("jishijiu.gateway.asgi:app", factory=True, workers=args.workers, host=args.host,
-                    port=args.port, log_config=None, log_level=settings.log_level.lower())
+                    port=args.port, log_config=None, log_level=settings.log_level.lower(),
+                    forwarded_allow_ips=settings.forwarded_allow_ips or "")
     else:
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default: only the proxies named are believed
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None,
-                    log_level=settings.log_level.lower())
+                    log_level=settings.log_level.lower(), forwarded_allow_ips=settings.forwarded_allow_ips or "")
     return 0
 
 
@@ -118,6 +120,7 @@ def _eval_triage(args: argparse.Namespace, settings: Settings) -> int:
 def _eval_dialogues(args: argparse.Namespace, settings: Settings) -> int:
     from cases.encryption import build_cipher
     from jishijiu.db import make_engine, make_session_factory
+    from jishijiu.bootstrap import rasa_token
     from jishijiu.dialogue_eval import LiveStack, load_dialogues, run_file
 
     from connectors.api_keys import ApiKeysError, parse_api_keys
@@ -135,7 +138,7 @@ def _eval_dialogues(args: argparse.Namespace, settings: Settings) -> int:
     [(client, key)] = keys.by_name.items()
     engine = make_engine(settings)
     stack = LiveStack(args.gateway, settings.rasa_url, make_session_factory(engine), build_cipher(settings),
-                      client, key)
+                      client, key, rasa_token(settings))
 
     def show(t) -> None:  # noqa: ANN001 - a Transcript
         if args.transcripts:

@@ -102,7 +102,7 @@ class LiveStack:
     """The gateway and Rasa over HTTP; the case store read directly (the same database and key)."""
 
     def __init__(self, gateway_url: str, rasa_url: str, sessions: Callable[[], Session], cipher: PersonalDataCipher,
-                 api_client: str, api_key: str) -> None:
+                 api_client: str, api_key: str, rasa_token: str = "") -> None:
         self._http = httpx.Client(timeout=60)
         self._gateway = gateway_url.rstrip("/")
         self._rasa = rasa_url.rstrip("/")
@@ -110,6 +110,7 @@ class LiveStack:
         self._cipher = cipher
         self._headers = {"Authorization": f"Bearer {api_key}"}
         self._client = api_client
+        self._rasa_auth = {"token": rasa_token} if rasa_token else {}
 
     def sender(self, user_id: str) -> str:
         """The conversation's sender: the API client's own namespace (connectors/api_keys.py)."""
@@ -124,7 +125,7 @@ class LiveStack:
     def asking(self, sender: str) -> str | None:
         """The slot the active form asks for, or None when no form is active."""
         response = self._http.get(f"{self._rasa}/conversations/{sender}/tracker",
-                                  params={"include_events": "NONE"})
+                                  params={"include_events": "NONE", **self._rasa_auth})
         response.raise_for_status()
         body = response.json()
         if not (body.get("active_loop") or {}).get("name"):

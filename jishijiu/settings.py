@@ -32,7 +32,9 @@ class Settings:
     qa_threshold: float = 0.135             # tuned on eval/qa.yaml: see docs/qa.md
     log_level: str = "INFO"
     rasa_url: str = "http://127.0.0.1:5005"
-    action_token: str = field(default="", repr=False)   # shared with Rasa's action endpoint; empty → loopback only
+    action_token: str = field(default="", repr=False)   # Rasa's calls to the action webhook; empty → none accepted
+    rasa_token: str = field(default="", repr=False)     # the gateway's calls to Rasa (channel and HTTP API)
+    forwarded_allow_ips: str = ""             # proxies whose X-Forwarded-For uvicorn believes; empty → none
     secret_key: str = field(default="", repr=False)   # urlsafe base64 of 32 bytes; empty → <data_dir>/secret.key
     escalation_thresholds: tuple[float, ...] = (0.5, 0.9)   # shares of a deadline's time that alert a supervisor
     divisions_file: Path | None = None        # operator's townships and villages, on top of the shipped divisions
@@ -185,6 +187,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if len(v.strip()) < 16:
             raise SettingsError("JISHIJIU_ACTION_TOKEN", "<hidden>", "expected at least 16 characters")
         kwargs["action_token"] = v.strip()
+    if v := env.get("JISHIJIU_RASA_TOKEN"):
+        if len(v.strip()) < 16:
+            raise SettingsError("JISHIJIU_RASA_TOKEN", "<hidden>", "expected at least 16 characters")
+        kwargs["rasa_token"] = v.strip()
+    if v := env.get("JISHIJIU_FORWARDED_ALLOW_IPS"):
+        kwargs["forwarded_allow_ips"] = v.strip()
     if v := env.get("JISHIJIU_SECRET_KEY"):
         kwargs["secret_key"] = _secret("JISHIJIU_SECRET_KEY", v, decode_secret_key)
     if v := env.get("JISHIJIU_ESCALATION_THRESHOLDS"):

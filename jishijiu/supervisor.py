@@ -31,6 +31,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from jishijiu.bootstrap import rasa_token as shared_rasa_token
 from jishijiu.settings import PROJECT_ROOT, Settings
 
 RASA_VENV = PROJECT_ROOT / ".venv-rasa"
@@ -40,6 +41,9 @@ MODEL_SUFFIX = ".tar.gz"
 KEEP_MODELS = 3
 PROGRESS_EVERY = 15.0            # seconds between "still training" / "still loading" lines
 TRAINING_DATA_SUFFIXES = frozenset({".yml", ".yaml", ".json"})   # what Rasa reads from --data (rasa.shared.data)
+RESTART_WINDOW = 120.0           # seconds in which a child's exits are counted
+MAX_RESTARTS = 5                 # more exits than this within the window: something is broken, stop everything
+LONGEST_RESTART_DELAY = 30.0
 QUIET_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
 
 Say = Callable[[str], None]
@@ -87,17 +91,26 @@ class RasaPaths:
         return [str(self.executable), "train", "--config", str(self.config), "--domain", str(self.domain),
                 "--data", str(self.data), "--out", str(out), "--fixed-model-name", model_name]
 
-    def run_command(self, port: int, model: Path) -> list[str]:
-        return [str(self.executable), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
-                "--model", str(model), "--endpoints", str(self.root / "bot" / "endpoints.yml"),
+    def run_command(self, port: int, model: Path, token: str) -> list[str]:
+        """Rasa on loopback; its HTTP API only with `token` (?token=…), its one channel only with the same token."""
+        return [str(self.executable), "run", "--enable-api", "--auth-token", token, "--interface", "127.0.0.1",
+                "--port", str(port), "--model", str(model), "--endpoints", str(self.root / "bot" / "endpoints.yml"),
                 "--credentials", str(self.root / "bot" / "credentials.yml")]
 
 
-def rasa_environment(settings: Settings, gateway_port: int, action_token: str) -> dict[str, str]:
-    """What bot/endpoints.yml reads: where the action webhook and the tracker/lock stores are."""
+# What Rasa inherits of this process's environment: what a Python program needs to run, nothing of ours (not the
+# secret key, not the database's address).
+_RASA_INHERITS = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+
+
+def rasa_environment(settings: Settings, gateway_port: int, action_token: str, rasa_token: str) -> dict[str, str]:
+    """Rasa's whole environment: bot/endpoints.yml's and bot/credentials.yml's variables, and no more."""
     redis = urlparse(settings.redis_url)
     db = (redis.path or "/0").lstrip("/") or "0"
     return {
+        **{k: os.environ[k] for k in _RASA_INHERITS if k in os.environ},
+        "PYTHONPATH": str(PROJECT_ROOT),             # bot/gateway_channel.py
+        "JISHIJIU_RASA_TOKEN": rasa_token,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "JISHIJIU_GATEWAY_PORT": str(gateway_port),
@@ -351,14 +364,32 @@ _WARNINGS = re.compile(r"\bWARNING\b")
 _TIMESTAMP = re.compile(r"^\[?\d{4}-\d\d-\d\d[ T][\d:,.]+( [+-]\d{4})?\]?\s*")
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when `jishijiu run` dies, even by kill -9 (Linux), so that nothing is
+    left running without its supervisor."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)        # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def restart_delay(exits: int) -> float:
+    """1 s after the first exit, then 2, 4 … at most LONGEST_RESTART_DELAY."""
+    return min(2.0 ** max(exits - 1, 0), LONGEST_RESTART_DELAY)
+
+
 class LoggedProcess:
     """A process whose output goes to its log file; error lines (and whole tracebacks) are also echoed."""
 
     def __init__(self, name: str, command: list[str], log: Path, env: dict[str, str], echo_warnings: bool) -> None:
         self.name, self.log = name, log
         self._echo_warnings = echo_warnings
+        self.command, self.env = command, env
         self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        preexec_fn=_die_with_parent)
         self._pump = threading.Thread(target=self._copy, name=f"log-{name}", daemon=True)
         self._pump.start()
 
@@ -384,6 +415,12 @@ class LoggedProcess:
 
     def finish(self) -> None:
         self._pump.join(timeout=5)
+
+    def again(self) -> LoggedProcess:
+        """The same command started anew (its log starts afresh; the old one is kept as <name>.log.1)."""
+        if self.log.exists():
+            self.log.replace(self.log.with_suffix(".log.1"))
+        return LoggedProcess(self.name, self.command, self.log, self.env, self._echo_warnings)
 
 
 def _stop(processes: list[subprocess.Popen[bytes]], grace: float = 20.0) -> None:
@@ -449,11 +486,13 @@ def run_all(settings: Settings, host: str, port: int, rasa_port: int = 5005, tra
             raise SupervisorError(f"--no-train: no model in {MODELS_DIR}")
         model = newest[0]
     token = settings.action_token or secrets.token_urlsafe(24)
-    env = {**os.environ, **rasa_environment(settings, port, token), "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-           "PYTHONUNBUFFERED": "1"}
+    rasa_token = shared_rasa_token(settings)
+    env = {**os.environ, "JISHIJIU_ACTION_TOKEN": token, "JISHIJIU_RASA_TOKEN": rasa_token,
+           "RASA_URL": f"http://127.0.0.1:{rasa_port}", "PYTHONUNBUFFERED": "1"}
     jishijiu = [sys.executable, "-m", "jishijiu.cli"]
     commands = {
-        "rasa": (paths.run_command(rasa_port, model), {**env, **QUIET_ENV}),
+        "rasa": (paths.run_command(rasa_port, model, rasa_token),
+                 {**rasa_environment(settings, port, token, rasa_token), **QUIET_ENV, "PYTHONUNBUFFERED": "1"}),
         "worker": ([*jishijiu, "worker"], env),
         "gateway": ([*jishijiu, "serve", "--host", host, "--port", str(port)], env),
     }
@@ -467,7 +506,7 @@ def run_all(settings: Settings, host: str, port: int, rasa_port: int = 5005, tra
     signal.signal(signal.SIGTERM, _on_signal)
     local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     pending = {"gateway": (f"http://{local}:{port}/healthz", lambda r: r.status_code == 200),
-               "Rasa": (f"http://127.0.0.1:{rasa_port}/status", lambda r: _rasa_ready(r, model))}
+               "Rasa": (f"http://127.0.0.1:{rasa_port}/status?token={rasa_token}", lambda r: _rasa_ready(r, model))}
     log_dir.mkdir(parents=True, exist_ok=True)
     children: list[LoggedProcess] = []
     try:
@@ -476,13 +515,30 @@ def run_all(settings: Settings, host: str, port: int, rasa_port: int = 5005, tra
             children.append(LoggedProcess(name, command, log_dir / f"{name}.log", child_env,
                                           echo_warnings=name != "rasa"))
         next_note = time.monotonic() + PROGRESS_EVERY
+        exits: dict[str, list[float]] = {}
+        restart_at: dict[int, float] = {}             # child index → when to start it again
         while not stopping:
-            for child in children:
-                if child.process.poll() is not None:
-                    child.finish()
-                    say(f"{child.name} exited with {child.process.returncode}; stopping the others. "
+            now = time.monotonic()
+            for i, child in enumerate(children):
+                if i in restart_at:
+                    if now >= restart_at[i]:
+                        del restart_at[i]
+                        children[i] = child.again()
+                        say(f"{child.name} started again")
+                    continue
+                if child.process.poll() is None:
+                    continue
+                child.finish()
+                recent = [t for t in exits.get(child.name, []) if now - t < RESTART_WINDOW] + [now]
+                exits[child.name] = recent
+                if len(recent) > MAX_RESTARTS:
+                    say(f"{child.name} exited {len(recent)} times in {RESTART_WINDOW:.0f} s; stopping the others. "
                         f"The end of {child.log}:\n{log_tail(child.log)}")
                     return child.process.returncode or 1
+                delay = restart_delay(len(recent))
+                say(f"{child.name} exited with {child.process.returncode}; starting it again in {delay:.0f} s "
+                    f"(the others go on). The end of {child.log}:\n{log_tail(child.log)}")
+                restart_at[i] = now + delay
             if pending:
                 for name in [n for n, (url, ready) in pending.items() if _answers(url, ready)]:
                     del pending[name]

@@ -21,7 +21,10 @@ from rasa.utils.endpoints import read_endpoint_config
 action = read_endpoint_config("bot/endpoints.yml", "action_endpoint")
 tracker = read_endpoint_config("bot/endpoints.yml", "tracker_store")
 lock = read_endpoint_config("bot/endpoints.yml", "lock_store")
-print(json.dumps({"action_url": action.url, "action_headers": action.headers, "tracker_type": tracker.type,
+from rasa.core.run import create_http_input_channels
+channels = create_http_input_channels(None, "bot/credentials.yml")
+print(json.dumps({"channels": [(c.name(), c._token.decode()) for c in channels],
+                  "action_url": action.url, "action_headers": action.headers, "tracker_type": tracker.type,
                   "tracker": {k: str(v) for k, v in tracker.kwargs.items()} | {"url": tracker.url},
                   "lock": {k: str(v) for k, v in lock.kwargs.items()} | {"url": lock.url}}))
 """
@@ -364,12 +367,18 @@ def test_a_port_in_use_is_noticed_before_starting() -> None:
 
 # --- what Rasa is handed ------------------------------------------------------------------------------------------
 
-def test_rasa_reads_the_gateway_port_token_and_redis_from_the_supervisor() -> None:
-    env = rasa_environment(Settings(redis_url="redis://127.0.0.1:6380/3"), 8123, "token-token-token-token")
+def test_rasa_reads_the_gateway_port_token_and_redis_from_the_supervisor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JISHIJIU_SECRET_KEY", "must-not-reach-rasa")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://must-not-reach-rasa/x")
+    env = rasa_environment(Settings(redis_url="redis://127.0.0.1:6380/3"), 8123, "token-token-token-token",
+                           "rasa-token-rasa-token-rasa")
+    assert "JISHIJIU_SECRET_KEY" not in env and "DATABASE_URL" not in env and env["PATH"]
+    assert env["JISHIJIU_RASA_TOKEN"] == "rasa-token-rasa-token-rasa"
     result = subprocess.run([str(RasaPaths().executable.with_name("python")), "-c", READ_ENDPOINTS],
-                            cwd=PROJECT_ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     config = json.loads(result.stdout.strip().splitlines()[-1])
+    assert config["channels"] == [["gateway", "rasa-token-rasa-token-rasa"]]     # the open "rest" channel is gone
     assert config["action_url"] == "http://127.0.0.1:8123/internal/actions/webhook"
     assert config["action_headers"] == {"X-Jishijiu-Action-Token": "token-token-token-token"}
     assert config["tracker_type"] == "redis"
@@ -377,7 +386,43 @@ def test_rasa_reads_the_gateway_port_token_and_redis_from_the_supervisor() -> No
     assert config["tracker"]["db"] == "3" and config["lock"]["db"] == "3"
 
 
-def test_rasa_listens_on_loopback_only() -> None:
-    command = RasaPaths().run_command(5005, PROJECT_ROOT / "models" / "jishijiu-0123456789abcdef.tar.gz")
+def test_rasa_listens_on_loopback_only_and_its_api_needs_the_token() -> None:
+    command = RasaPaths().run_command(5005, PROJECT_ROOT / "models" / "jishijiu-0123456789abcdef.tar.gz",
+                                      "rasa-token-rasa-token-rasa")
     assert command[command.index("--interface") + 1] == "127.0.0.1"
+    assert command[command.index("--auth-token") + 1] == "rasa-token-rasa-token-rasa"
     assert command[command.index("--model") + 1].endswith("jishijiu-0123456789abcdef.tar.gz")
+
+
+def test_a_childs_restart_waits_longer_each_time_up_to_half_a_minute() -> None:
+    from jishijiu.supervisor import LONGEST_RESTART_DELAY, restart_delay
+
+    assert [restart_delay(n) for n in (1, 2, 3, 4, 5, 9)] == [1, 2, 4, 8, 16, LONGEST_RESTART_DELAY]
+
+
+def test_children_die_with_their_supervisor_even_by_kill_9(tmp_path: Path) -> None:
+    """Issue 10: no orphans when `jishijiu run` is killed."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    script = (f"import os, time\nfrom pathlib import Path\nfrom jishijiu.supervisor import LoggedProcess\n"
+              f"p = LoggedProcess('sleeper', ['sleep', '120'], Path({str(tmp_path / 's.log')!r}), dict(os.environ), "
+              f"False)\nprint(p.process.pid, flush=True)\ntime.sleep(120)\n")
+    supervisor = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(supervisor.stdout.readline())
+    os.kill(child, 0)                                       # running
+    supervisor.kill()
+    supervisor.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{child}/stat").read_text().split()[2]
+        except FileNotFoundError:
+            break
+        if state == "Z":                                    # dead, waiting for its new parent to reap it
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the child outlived its supervisor")

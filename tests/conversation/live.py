@@ -22,6 +22,7 @@ TEST_API_CLIENT = "tests"
 TEST_API_KEY = "test-api-key-0123456789abcdefghij"
 SENDER_PREFIX = f"api-{TEST_API_CLIENT}"
 ACTION_TOKEN = "test-action-token-0123456789"
+RASA_TOKEN = "test-rasa-token-0123456789abcdef"      # Rasa's --auth-token and its channel's header
 
 
 def free_port() -> int:
@@ -58,6 +59,11 @@ class LiveStack:
     rasa_url: str
     env: dict[str, str]
 
+    @property
+    def rasa_auth(self) -> dict[str, str]:
+        """The query parameter Rasa's HTTP API wants (it runs with --auth-token)."""
+        return {"token": RASA_TOKEN}
+
     def say(self, user: str, text: str, **metadata: object) -> list[dict]:
         response = httpx.post(f"{self.gateway_url}/api/chat", timeout=60,
                               headers={"Authorization": f"Bearer {TEST_API_KEY}"},
@@ -78,6 +84,7 @@ def start_stack(settings: Settings, model: Path, rasa: bool = True) -> Iterator[
         "REDIS_URL": CHAT_REDIS_URL,
         "JISHIJIU_SECRET_KEY": settings.secret_key,
         "JISHIJIU_ACTION_TOKEN": ACTION_TOKEN,
+        "JISHIJIU_RASA_TOKEN": RASA_TOKEN,
         "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "JISHIJIU_LOG_LEVEL": "WARNING",
         "JISHIJIU_API_KEYS": f"{TEST_API_CLIENT}:{TEST_API_KEY}",
@@ -85,16 +92,18 @@ def start_stack(settings: Settings, model: Path, rasa: bool = True) -> Iterator[
     }
     if settings.divisions_file:
         env["JISHIJIU_DIVISIONS_FILE"] = str(settings.divisions_file)
-    rasa_env = {**env, **rasa_environment(Settings(redis_url=CHAT_REDIS_URL), gateway_port, ACTION_TOKEN)}
+    rasa_env = {**rasa_environment(Settings(redis_url=CHAT_REDIS_URL), gateway_port, ACTION_TOKEN, RASA_TOKEN),
+                "RASA_TELEMETRY_ENABLED": "false"}
     processes = [subprocess.Popen([sys.executable, "-m", "jishijiu.cli", "serve", "--port", str(gateway_port)],
                                   cwd=PROJECT_ROOT, env=env)]
     if rasa:
-        processes.append(subprocess.Popen(RasaPaths().run_command(rasa_port, model), cwd=PROJECT_ROOT, env=rasa_env,
+        processes.append(subprocess.Popen(RasaPaths().run_command(rasa_port, model, RASA_TOKEN), cwd=PROJECT_ROOT,
+                                          env=rasa_env,
                                           stdout=subprocess.DEVNULL))
     try:
         _wait(f"http://127.0.0.1:{gateway_port}/healthz", lambda r: r.status_code == 200, 60, processes)
         if rasa:
-            _wait(f"http://127.0.0.1:{rasa_port}/status", lambda r: r.status_code == 200
+            _wait(f"http://127.0.0.1:{rasa_port}/status?token={RASA_TOKEN}", lambda r: r.status_code == 200
                   and r.json().get("model_file"), 240, processes)
         yield LiveStack(f"http://127.0.0.1:{gateway_port}", f"http://127.0.0.1:{rasa_port}", env)
     finally:

@@ -137,3 +137,12 @@ def test_over_the_rate_limit_nothing_is_processed(store_settings: Settings, sess
         other = client.post("/api/chat", json={"user_id": slow, "text": "你好"}).status_code
     assert codes == [200, 200, 200, 429, 429] and other == 200
     assert [r.text for r in _inbound(store_settings) if r.sender.endswith(f":{fast}")] == ["你好0", "你好1", "你好2"]
+
+
+def test_without_a_configured_action_token_nothing_may_call_the_action_webhook(store_settings: Settings) -> None:
+    """Issue 10: the token is mandatory in every mode (jishijiu serve too); loopback alone is not enough."""
+    settings = replace(store_settings, redis_url=CHAT_REDIS_URL, action_token="")
+    with TestClient(create_app(settings), client=("127.0.0.1", 40000)) as client:
+        response = client.post("/internal/actions/webhook", headers={"X-Jishijiu-Action-Token": ""},
+                               json={"next_action": "action_query_status", "tracker": {}, "domain": {}})
+    assert response.status_code == 403

@@ -28,7 +28,7 @@ def new_user() -> str:
 
 
 def tracker(live: LiveStack, user: str, channel: str = SENDER_PREFIX) -> dict:
-    response = httpx.get(f"{live.rasa_url}/conversations/{channel}:{user}/tracker", timeout=10)
+    response = httpx.get(f"{live.rasa_url}/conversations/{channel}:{user}/tracker", params=live.rasa_auth, timeout=10)
     response.raise_for_status()
     return response.json()
 

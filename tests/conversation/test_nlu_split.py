@@ -28,7 +28,7 @@ def test_intent_accuracy_and_out_of_scope_recall_on_the_held_out_split(live: Liv
     assert len(items) >= 300
     misses = []
     oos_total = oos_right = 0
-    with httpx.Client(base_url=live.rasa_url, timeout=30) as client:
+    with httpx.Client(base_url=live.rasa_url, timeout=30, params=live.rasa_auth) as client:
         for text, intent in items:
             predicted = client.post("/model/parse", json={"text": text}).json()["intent"]["name"]
             if predicted != intent:

@@ -176,5 +176,6 @@ def test_a_short_story_of_ones_own_that_is_an_emergency_goes_on_to_the_applicati
 def test_rasa_never_sees_a_clear_number(live) -> None:
     user, phone = new_user(), phone_number()
     live.say_text(user, f"我叫李秀英，电话{phone}，身份证{ID}，想申请救助")
-    body = httpx.get(f"{live.rasa_url}/conversations/{SENDER_PREFIX}:{user}/tracker", timeout=10).text
+    body = httpx.get(f"{live.rasa_url}/conversations/{SENDER_PREFIX}:{user}/tracker", params=live.rasa_auth,
+                     timeout=10).text
     assert phone not in body and ID not in body

@@ -1,6 +1,9 @@
 """POST /internal/actions/webhook: Rasa's action endpoint, served in-process by rasa-sdk's executor.
 
-Only Rasa on this machine may call it: loopback clients only, and the shared token when one is configured.
+Only Rasa on this machine may call it: loopback clients only, with the shared token (JISHIJIU_ACTION_TOKEN, which
+`jishijiu run` makes for Rasa and the gateway). Without a configured token nothing may call it. Behind a reverse
+proxy, uvicorn trusts X-Forwarded-For only from JISHIJIU_FORWARDED_ALLOW_IPS (none by default), so a remote caller
+never looks like loopback here.
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ def _loopback(host: str | None) -> bool:
     try:
         return host is not None and ipaddress.ip_address(host).is_loopback
     except ValueError:
-        return host == "testclient"          # Starlette's in-process test client
+        return False
 
 
 def _forbidden() -> JSONResponse:
@@ -41,7 +44,7 @@ async def action_webhook(request: Request) -> JSONResponse:
     if not _loopback(request.client.host if request.client else None):
         return _forbidden()
     token = request.app.state.settings.action_token
-    if token and not hmac.compare_digest(request.headers.get(TOKEN_HEADER, "").encode(), token.encode()):
+    if not token or not hmac.compare_digest(request.headers.get(TOKEN_HEADER, "").encode(), token.encode()):
         return _forbidden()
     try:
         action_call = await request.json()
