@@ -1,8 +1,12 @@
 """Outbox rows: what each case change tells the streams, with personal data masked and the audience named."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from cases.models import Case, OutboxMessage
 from cases.states import PRIORITY, OutboxStatus
@@ -53,3 +57,10 @@ def submission_detail(case: Case) -> dict[str, Any]:
         "attachments": len(case.attachments or ()),
         "deadlines": {d.rule: d.due_at.isoformat() for d in case.deadlines},
     }
+
+
+def oldest_pending(session_factory: Callable[[], Session]) -> datetime | None:
+    """When the oldest change not yet published to the streams was made (None: all published)."""
+    with session_factory() as session:
+        return session.scalar(select(func.min(OutboxMessage.created_at))
+                              .where(OutboxMessage.status == OutboxStatus.PENDING))

@@ -57,6 +57,37 @@ def _notifications(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _aware_time(text: str):  # noqa: ANN202 - datetime
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a time such as 2026-12-01T08:00:00+08:00") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the time zone, e.g. +08:00") from None
+    return moment
+
+
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    import sys
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cases.cli import _session_factory
+    from streams.relay import replay
+
+    try:
+        count = replay(_session_factory(settings), args.since)
+    except SQLAlchemyError as exc:
+        print(f"jishijiu: 数据库不可用 / database unavailable ({type(exc).__name__})", file=sys.stderr)
+        return 1
+    print(f"已重新排队 {count} 条，worker 会再发布一次（已在 Redis 中的不会重复）/ "
+          f"{count} outbox row(s) pending again; the worker republishes them "
+          "(entries still in Redis are not added twice)")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction, load_settings_fn: Callable[[], Settings]) -> None:
     """Add `worker [--once] [--interval SECONDS]`; the handler takes (args, settings) and returns an exit code.
 
@@ -69,6 +100,12 @@ def register(subparsers: argparse._SubParsersAction, load_settings_fn: Callable[
     worker.add_argument("--interval", type=_positive_seconds, default=None,
                         help="seconds between relay polls (default: JISHIJIU_WORKER_INTERVAL or 1.0)")
     worker.set_defaults(handler=_worker)
+
+    outbox = subparsers.add_parser("outbox", help="the outbox of case changes (relayed to Redis Streams)")
+    outbox_sub = outbox.add_subparsers(dest="outbox_command", required=True)
+    again = outbox_sub.add_parser("replay", help="after a Redis data loss: publish again what was published since T")
+    again.add_argument("--since", type=_aware_time, required=True, help="e.g. 2026-12-01T08:00:00+08:00")
+    again.set_defaults(handler=_replay)
 
     notes = subparsers.add_parser("notifications", help="通知: case updates told to residents through their door")
     notes_sub = notes.add_subparsers(dest="notifications_command", required=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import uuid
@@ -15,7 +16,10 @@ from redis import Redis
 from redis.exceptions import ResponseError
 
 from cases.states import PRIORITY, Urgency
-from streams.routing import consumer_streams
+from streams.routing import DEAD_LETTER_STREAM, consumer_streams
+
+
+log = logging.getLogger(__name__)
 
 
 def _text(value: bytes | str) -> str:
@@ -61,12 +65,13 @@ class Consumer:
     """
 
     def __init__(self, redis: Redis, group: str, *, department: str | None = None, township: str | None = None,
-                 name: str | None = None, min_idle_ms: int = 60_000) -> None:
+                 name: str | None = None, min_idle_ms: int = 60_000, max_deliveries: int = 5) -> None:
         if not department and not township:
             raise ValueError("a consumer reads a department's or a township's streams (or both)")
         self.redis, self.group = redis, group
         self.name = name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.min_idle_ms = min_idle_ms
+        self.max_deliveries = max_deliveries       # a poison entry goes to the dead-letter stream after this many
         self._levels = consumer_streams(department=department, township=township)
         self._cursors = {key: "0-0" for keys in self._levels for key in keys}
         self._held: list[StreamMessage] = []
@@ -110,11 +115,39 @@ class Consumer:
         reply = self.redis.xautoclaim(key, self.group, self.name, self.min_idle_ms,
                                       start_id=self._cursors[key], count=count)
         self._cursors[key] = _text(reply[0])
-        return [StreamMessage.parse(key, entry_id, fields) for entry_id, fields in reply[1] if fields]
+        out = []
+        for entry_id, fields in reply[1]:
+            if not fields:
+                continue
+            delivered = self.redis.xpending_range(key, self.group, min=entry_id, max=entry_id, count=1)
+            times = delivered[0]["times_delivered"] if delivered else 0
+            if times > self.max_deliveries:
+                self._bury(key, entry_id, fields, f"delivered {times} times and never acknowledged")
+                continue
+            if (msg := self._parse(key, entry_id, fields)) is not None:
+                out.append(msg)
+        return out
 
     def _new(self, streams: dict[str, str], count: int, block_ms: int | None = None) -> list[StreamMessage]:
         if count <= 0:
             return []
         reply = self.redis.xreadgroup(self.group, self.name, streams, count=count, block=block_ms) or []
-        return [StreamMessage.parse(_text(key), entry_id, fields)
-                for key, entries in reply for entry_id, fields in entries if fields]
+        return [msg for key, entries in reply for entry_id, fields in entries if fields
+                if (msg := self._parse(_text(key), entry_id, fields)) is not None]
+
+    def _parse(self, key: str, entry_id: bytes | str,
+               fields: Mapping[bytes | str, bytes | str]) -> StreamMessage | None:
+        """The entry, or None when it cannot be read (it goes to the dead-letter stream at once)."""
+        try:
+            return StreamMessage.parse(key, entry_id, fields)
+        except (KeyError, ValueError) as exc:
+            self._bury(key, entry_id, fields, f"unreadable: {type(exc).__name__}")
+            return None
+
+    def _bury(self, key: str, entry_id: bytes | str, fields: Mapping[bytes | str, bytes | str], why: str) -> None:
+        """Move a poison entry to the dead-letter stream (with where it came from and why) and acknowledge it."""
+        self.redis.xadd(DEAD_LETTER_STREAM, {**{_text(k): _text(v) for k, v in fields.items()},
+                                             "dead_from": key, "dead_entry": _text(entry_id), "dead_group": self.group,
+                                             "dead_reason": why})
+        self.redis.xack(key, self.group, entry_id)
+        log.error("stream entry %s of %s moved to %s: %s", _text(entry_id), key, DEAD_LETTER_STREAM, why)

@@ -8,7 +8,8 @@ from cases.states import URGENCY_ORDER, Urgency
 
 PREFIX = "jsj"
 SUPERVISOR_STREAM = f"{PREFIX}:supervisor"
-NOTIFY_STREAM = f"{PREFIX}:notify"          # resident notifications, read by the connectors
+NOTIFY_STREAM = f"{PREFIX}:notify"          # resident notifications, read by the worker's notifier
+DEAD_LETTER_STREAM = f"{PREFIX}:dead"       # entries no consumer could handle after several deliveries
 
 
 def department_stream(department_id: str, urgency: Urgency | str) -> str:

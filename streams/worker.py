@@ -24,6 +24,8 @@ from streams.handoff_escalation import escalate_handoffs
 from streams.relay import OutboxRelay, RelayReport
 
 log = logging.getLogger(__name__)
+HEARTBEAT_KEY = "jsj:worker:heartbeat"     # the time of the worker's last pass (GET /healthz reads it)
+HEARTBEAT_STALE = 60.0                     # seconds without a pass after which /healthz calls the worker down
 
 
 def _utc_now() -> datetime:
@@ -69,8 +71,14 @@ class Worker:
             if escalations and report.error is None:
                 more = self.relay.drain()
                 report = RelayReport(report.published + more.published, report.duplicates + more.duplicates,
-                                     more.error)
+                                     more.error, report.refused + more.refused)
         return WorkerPass(report, tuple(escalations))
+
+    def _beat(self) -> None:
+        try:
+            self._redis.set(HEARTBEAT_KEY, self._clock().isoformat(), ex=int(HEARTBEAT_STALE * 10))
+        except (RedisError, OSError):
+            pass
 
     def run(self, stop: threading.Event, *, once: bool = False) -> bool:
         """Loop until `stop` is set (or one pass with once=True); returns whether the last pass was healthy."""
@@ -83,6 +91,7 @@ class Worker:
                 healthy = False
             if once:
                 return healthy
+            self._beat()
             failures = 0 if healthy else failures + 1
             delay = self.interval if healthy else min(self.interval * 2 ** failures, self.max_backoff)
             if failures:

@@ -23,11 +23,14 @@ from conversation.attachments import PendingAttachments
 from conversation.chat import ChatService
 from conversation.clarify import PendingClarifications
 from conversation.handoff import HandoffPause
+from conversation.lookups import LookupGuard
+from conversation.once import TurnOnce
+from conversation.payloads import IssuedPayloads
 from conversation.repeats import ReplyRepeats
 from conversation.inbox import Inbox
 from conversation.rasa_client import RasaClient
 from conversation.vault import PersonalDataVault
-from jishijiu.bootstrap import build_retriever
+from jishijiu.bootstrap import build_retriever, rasa_token
 from jishijiu.db import make_engine, make_session_factory
 from jishijiu.gateway import errors
 from jishijiu.gateway.doors import mount_doors
@@ -60,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
         state.engine = make_engine(settings)
         await asyncio.to_thread(_migrate, state.engine)
         session_factory = make_session_factory(state.engine)
+        state.session_factory = session_factory
         state.redis = aioredis.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=1.0,
                                         retry_on_timeout=False, retry=None)
         state.handoff_pause = HandoffPause(state.redis)
@@ -74,18 +78,20 @@ def create_app(settings: Settings) -> FastAPI:
                 from None
         attachments = PendingAttachments(state.redis, partial(attach_to_recent_case, session_factory))
         state.attachments = attachments
+        state.lookups = LookupGuard(state.redis)
         action_runtime.configure(action_runtime.ActionRuntime(
             settings=settings, retriever=state.retriever, session_factory=session_factory, cipher=cipher,
             divisions=divisions, vault=vault, triage=triage_config,
-            intake_division=settings.intake_division, attachments=attachments))
+            intake_division=settings.intake_division, attachments=attachments, lookups=state.lookups))
         state.action_executor = actions.build_executor()
-        state.rasa = RasaClient(settings.rasa_url)
+        state.rasa = RasaClient(settings.rasa_url, rasa_token(settings))
         inbox = Inbox(session_factory)
         state.api_keys = parse_api_keys(settings.api_keys)
         state.rate_limiter = RateLimiter(state.redis, Limits(settings.rate_per_sender, settings.rate_per_address))
         state.chat = ChatService(state.rasa, vault, state.retriever, settings.qa_threshold, triage_config,
                                  inbox.record, inbox.mark, PendingClarifications(state.redis),
-                                 ReplyRepeats(state.redis), state.handoff_pause.paused)
+                                 ReplyRepeats(state.redis), state.handoff_pause.paused, IssuedPayloads(state.redis),
+                                 TurnOnce(state.redis))
         closers = mount_doors(app, settings, session_factory)     # the doors need the running components
         try:
             yield

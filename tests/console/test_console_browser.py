@@ -72,7 +72,9 @@ def sign_in(driver, base: str, username: str, password: str = PASSWORD) -> None:
     driver.get(f"{base}/console/login")
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    button = driver.find_element(By.CSS_SELECTOR, "button[type=submit]")
+    button.click()
+    WebDriverWait(driver, 20).until(ec.staleness_of(button))          # the answer page has replaced the form
 
 
 def shot(driver, name: str) -> None:  # noqa: ANN001

@@ -76,3 +76,18 @@ def test_blocking_read_wakes_when_a_case_arrives(session_factory, cipher, divisi
     OutboxRelay(session_factory, redis_client).drain()
     reader.join(timeout=5)
     assert [m.case_number for m in result] == [number] and time.monotonic() - started < 1.0
+
+
+def test_a_poison_entry_goes_to_the_dead_letter_stream(session_factory, cipher, divisions, redis_client) -> None:  # noqa: ANN001
+    """Issue 10: an entry a caseworker's program takes again and again without acknowledging it, or cannot read at
+    all, is moved to jsj:dead (with where it came from) so that it stops blocking the queue."""
+    _submit(session_factory, cipher, divisions, "urgent", "u1")
+    OutboxRelay(session_factory, redis_client).drain()
+    consumer = Consumer(redis_client, "poison", township=TOWNSHIP, min_idle_ms=0, max_deliveries=3)
+    seen = [len(consumer.read(count=10)) for _ in range(5)]          # read, never acknowledged
+    assert seen[:3] == [1, 1, 1] and seen[-1] == 0
+    [(_, dead)] = redis_client.xrange("jsj:dead")
+    assert dead[b"dead_from"].startswith(b"jsj:township:") and b"4 times" in dead[b"dead_reason"]
+    assert consumer.pending() == 0
+    redis_client.xadd(f"jsj:township:{TOWNSHIP}:urgent", {"kind": "case.submitted"})     # no case number at all
+    assert consumer.read(count=10) == [] and redis_client.xlen("jsj:dead") == 2

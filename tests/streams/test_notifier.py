@@ -272,6 +272,7 @@ def test_the_running_worker_notifies_while_it_relays_and_stops_on_sigterm(
             time.sleep(0.1)
         assert number in fake_telegram.messages_to(31337)[0]["text"]
         assert redis_client.xlen("jsj:dept:minzheng:urgent") == 2      # the caseworkers got submission + acceptance
+        assert redis_client.get("jsj:worker:heartbeat")                 # what GET /healthz reads
     finally:
         worker.send_signal(signal.SIGTERM)
         _, err = worker.communicate(timeout=30)

@@ -110,3 +110,48 @@ def test_relay_and_escalation_work_on_sqlite_too(sqlite_session_factory, cipher,
     assert OutboxRelay(sqlite_session_factory, redis_client).drain().published == 3
     assert redis_client.xrange(DEPT_URGENT)[0][1][b"case_number"] == number.encode()
     assert redis_client.xlen("jsj:supervisor") == 2
+
+
+def test_a_row_redis_refuses_is_held_back_whole_and_the_rows_behind_it_go_on(session_factory, cipher, divisions,
+                                                                           redis_client) -> None:  # noqa: ANN001
+    """Issue 10: every XADD's result counts; a refused row is not marked published, leaves no partial entries, and
+    does not block the others."""
+    from dataclasses import replace
+
+    poisoned = submit_case(session_factory, application(), triage(NOW, departments=("minzheng", "sifa")), NOW,
+                           cipher=cipher, divisions=divisions)
+    fine = submit_case(session_factory, replace(application(), channel_user_id="u2"),
+                       triage(NOW, departments=("yingji",)), NOW, cipher=cipher, divisions=divisions)
+    redis_client.set("jsj:dept:sifa:urgent", "not a stream")          # the second stream of the first row
+    report = OutboxRelay(session_factory, redis_client).drain()
+    assert (report.published, report.refused, report.error) == (1, 1, None)
+    rows = {r.case_number: r for r in _outbox(session_factory)}
+    assert rows[poisoned].status is OutboxStatus.PENDING and "WRONGTYPE" in rows[poisoned].last_error
+    assert rows[fine].status is OutboxStatus.PUBLISHED
+    assert redis_client.xlen(DEPT_URGENT) == 0                         # the first XADD was taken back
+    redis_client.delete("jsj:dept:sifa:urgent")
+    assert OutboxRelay(session_factory, redis_client).drain().published == 1
+    assert redis_client.xlen(DEPT_URGENT) == 1 and redis_client.xlen("jsj:dept:sifa:urgent") == 1
+
+
+def test_replay_after_a_redis_data_loss_publishes_each_row_once_more(session_factory, cipher, divisions, redis_client,
+                                                                    tmp_path) -> None:  # noqa: ANN001
+    import os
+    import subprocess
+    import sys
+
+    from tests.cases.fixtures import CASES_REDIS_URL, prepared_database_url
+
+    submit_case(session_factory, application(), triage(NOW), NOW, cipher=cipher, divisions=divisions)
+    relay = OutboxRelay(session_factory, redis_client)
+    relay.drain()
+    redis_client.flushdb()                                              # Redis lost its data
+    env = {**os.environ, "DATABASE_URL": prepared_database_url(), "REDIS_URL": CASES_REDIS_URL,
+           "JISHIJIU_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "jishijiu.cli", "outbox", "replay", "--since",
+                           "2025-03-03T00:00:00+08:00"], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0 and "1" in done.stdout, done.stderr
+    assert relay.drain().published == 1 and redis_client.xlen(DEPT_URGENT) == 1
+    subprocess.run([sys.executable, "-m", "jishijiu.cli", "outbox", "replay", "--since",
+                    "2025-03-03T00:00:00+08:00"], capture_output=True, env=env, timeout=60, check=True)
+    assert relay.drain().duplicates == 1 and redis_client.xlen(DEPT_URGENT) == 1     # still in Redis: not again
