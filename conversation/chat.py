@@ -160,6 +160,7 @@ class ChatService:
         except UpstreamUnavailable as exc:
             log.warning("rasa unavailable (%s): answering from the knowledge base", exc)
             await self._mark(inbound, "fallback")
-            return ChatResult(sender, fallback_replies(masked, assessment, self._retriever, self._threshold), True)
+            replies = await asyncio.to_thread(fallback_replies, masked, assessment, self._retriever, self._threshold)
+            return ChatResult(sender, replies, True)
         await self._mark(inbound, "answered")
         return ChatResult(sender, replies, False)

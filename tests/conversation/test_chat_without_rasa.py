@@ -70,6 +70,9 @@ def test_personal_data_is_masked_before_it_is_recorded(down_client: TestClient, 
     {"text": "你好"},
     {"user_id": "u", "text": "你好\x00"},                          # NUL and other control characters
     {"user_id": "u", "text": "a\x1b[31m"},
+    {"user_id": "u", "text": "你好", "metadata": {f"k{i}": i for i in range(17)}},      # too many keys
+    {"user_id": "u", "text": "你好", "metadata": {"note": "长" * 201}},                 # too long a value
+    {"user_id": "u", "text": "你好", "message_id": "m" * 65},
 ])
 def test_bad_chat_input_is_422(down_client: TestClient, payload: dict) -> None:
     response = down_client.post("/api/chat", json=payload)

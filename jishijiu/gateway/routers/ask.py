@@ -1,6 +1,8 @@
 """POST /api/ask: a policy question in, a cited answer (or an honest 'not sure') out."""
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
@@ -24,7 +26,8 @@ class AskResponse(BaseModel):
 
 @router.post("/ask", response_model=AskResponse)
 async def ask(body: AskRequest, retriever: RetrieverDep, settings: SettingsDep) -> AskResponse:
-    reply = answer_question(body.text, retriever, settings.qa_threshold)
+    # retrieval is CPU work: off the event loop, so that public questions cannot stall Rasa's action calls
+    reply = await asyncio.to_thread(answer_question, body.text, retriever, settings.qa_threshold)
     return AskResponse(
         answer=reply.answer,
         sources=list(reply.sources),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from connectors.api_keys import sender_channel
 from conversation.chat import ChatService
@@ -23,6 +23,9 @@ ORIGINS = {"api": "api", "webchat": "api", "qr": "qr"}
 CLAIMED_BY_THEIR_OWN_DOOR = ("wechat", "telegram", "hotline")
 
 Scalar = str | int | float | bool | None
+MAX_METADATA_KEYS = 16
+MAX_METADATA_KEY = 32
+MAX_METADATA_VALUE = 200
 
 
 class ChatRequest(BaseModel):
@@ -34,6 +37,19 @@ class ChatRequest(BaseModel):
     metadata: dict[str, Scalar] = Field(default_factory=dict, description=(
         "channel: api (default) or qr (a relayed poster scan, with village_code); wechat, telegram and hotline are "
         "refused (403): those doors identify their users themselves."))
+
+    @field_validator("metadata")
+    @classmethod
+    def _small(cls, metadata: dict[str, Scalar]) -> dict[str, Scalar]:
+        """A few short keys and values: the conversation needs no more, and nothing big reaches Rasa's tracker."""
+        if len(metadata) > MAX_METADATA_KEYS:
+            raise ValueError(f"metadata has at most {MAX_METADATA_KEYS} keys")
+        for key, value in metadata.items():
+            if not 0 < len(key) <= MAX_METADATA_KEY:
+                raise ValueError(f"metadata keys have 1 to {MAX_METADATA_KEY} characters")
+            if isinstance(value, str) and len(value) > MAX_METADATA_VALUE:
+                raise ValueError(f"metadata values have at most {MAX_METADATA_VALUE} characters")
+        return metadata
 
 
 class ButtonOut(BaseModel):

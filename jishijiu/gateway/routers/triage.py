@@ -1,6 +1,8 @@
 """POST /api/triage: a situation in, urgency, routes, reasons and the first-response deadline out."""
 from __future__ import annotations
 
+import asyncio
+
 from datetime import datetime
 from typing import Literal
 
@@ -53,4 +55,5 @@ def triage_response(assessment: Assessment) -> TriageResponse:
 @router.post("/triage", response_model=TriageResponse)
 async def triage(body: TriageRequest) -> TriageResponse:
     text = require_text(body.text, MAX_SITUATION_CHARS, "情况说明", "The situation")
-    return triage_response(assess_now(text, datetime.now(CHINA_TZ).replace(microsecond=0)))
+    assessment = await asyncio.to_thread(assess_now, text, datetime.now(CHINA_TZ).replace(microsecond=0))
+    return triage_response(assessment)         # (the learned classifier is CPU work: off the event loop)
