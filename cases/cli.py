@@ -94,6 +94,26 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _erase(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timezone
+
+    from cases.encryption import build_cipher
+    from cases.errors import InvalidInput
+    from cases.retention import erase_case
+
+    try:
+        erase_case(_session_factory(settings), args.case_number, build_cipher(settings),
+                   actor=f"cli:{args.by}", reason=args.reason, now=datetime.now(timezone.utc), force=args.force)
+    except CaseNotFound:
+        return _fail(f"未找到案件 / case not found: {args.case_number}")
+    except InvalidInput as exc:
+        return _fail(f"{exc.message_zh} / {exc.message_en}")
+    except SQLAlchemyError as exc:
+        return _fail(f"数据库不可用 / database unavailable ({type(exc).__name__})")
+    print(f"已删除个人信息 / personal data erased: {args.case_number.upper()}（历史中留有记录 / recorded in its history）")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction, load_settings_fn: Callable[[], Settings]) -> None:
     """Add `cases list` and `cases show`; each handler takes (args, settings) and returns an exit code.
 
@@ -116,3 +136,10 @@ def register(subparsers: argparse._SubParsersAction, load_settings_fn: Callable[
     show.add_argument("case_number", help="e.g. JSJ-20250101-0001")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=_show)
+
+    erase = sub.add_parser("erase", help="a deletion request: erase a case's personal data now (audited)")
+    erase.add_argument("case_number")
+    erase.add_argument("--reason", required=True, help="e.g. 本人申请删除 2026-12-01")
+    erase.add_argument("--by", required=True, help="who serves the request (recorded), e.g. admin-wang")
+    erase.add_argument("--force", action="store_true", help="also an open case (then nobody can phone the applicant)")
+    erase.set_defaults(handler=_erase)

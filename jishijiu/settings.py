@@ -40,6 +40,9 @@ class Settings:
     divisions_file: Path | None = None        # operator's townships and villages, on top of the shipped divisions
     worker_interval: float = 1.0              # seconds between outbox-relay polls in `jishijiu worker`
     handoff_escalate_after: float = 10.0      # minutes a hand-off may wait untaken before a supervisor is alerted
+    retain_messages_days: int = 180           # chat messages, notices and hand-off words are deleted after this
+    retain_closed_cases_days: int = 1095      # a closed case's personal data is anonymised this long after closing
+    retain_streams_days: int = 30             # Redis Streams entries are trimmed after this
     # Where a case whose place cannot be matched (and names no county) is filed, to be placed by phone:
     # the city's intake (an internal division shipped in cases/data/divisions.yaml), or any division code.
     intake_division: str = "JN-Z00"
@@ -236,6 +239,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         kwargs["wechat_api_base"] = _url("WECHAT_API_BASE", v.strip().rstrip("/"), {"http", "https"})
     if v := env.get("JISHIJIU_WECHAT_REPLY_WITHIN"):
         kwargs["wechat_reply_within"] = _float("JISHIJIU_WECHAT_REPLY_WITHIN", v, 0.0, 4.8)
+    for name, key, most in (("JISHIJIU_RETAIN_MESSAGES_DAYS", "retain_messages_days", 3650),
+                            ("JISHIJIU_RETAIN_CLOSED_CASES_DAYS", "retain_closed_cases_days", 36500),
+                            ("JISHIJIU_RETAIN_STREAMS_DAYS", "retain_streams_days", 3650)):
+        if v := env.get(name):
+            if not v.strip().isdigit() or not 1 <= int(v) <= most:
+                raise SettingsError(name, v, f"expected whole days, 1 to {most}")
+            kwargs[key] = int(v)
     if v := env.get("JISHIJIU_HANDOFF_ESCALATE_AFTER"):
         kwargs["handoff_escalate_after"] = _float("JISHIJIU_HANDOFF_ESCALATE_AFTER", v, 1.0, 1440.0)
     if v := env.get("JISHIJIU_WORKER_INTERVAL"):

@@ -88,6 +88,35 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _retention(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from redis.exceptions import RedisError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cases.cli import _session_factory
+    from cases.encryption import build_cipher
+    from cases.retention import apply_retention
+    from streams.trim import trim_streams
+    from streams.worker import redis_for_worker, retention_policy
+
+    now = datetime.now(timezone.utc)
+    try:
+        report = apply_retention(_session_factory(settings), build_cipher(settings), retention_policy(settings), now,
+                                 actor="cli:retention")
+    except SQLAlchemyError as exc:
+        print(f"jishijiu: 数据库不可用 / database unavailable ({type(exc).__name__})")
+        return 1
+    print(f"删除聊天记录 {report.messages_deleted} 条、通知 {report.notices_deleted} 条，清空转人工记录 "
+          f"{report.handoffs_cleared} 条，匿名化已办结案件 {report.cases_anonymised} 件 / {report}")
+    try:
+        trimmed = trim_streams(redis_for_worker(settings.redis_url), now, timedelta(days=settings.retain_streams_days))
+        print(f"streams trimmed: {sum(trimmed.values())} entries")
+    except (RedisError, OSError) as exc:
+        print(f"Redis 不可用，未修剪 streams / streams not trimmed ({type(exc).__name__})")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction, load_settings_fn: Callable[[], Settings]) -> None:
     """Add `worker [--once] [--interval SECONDS]`; the handler takes (args, settings) and returns an exit code.
 
@@ -100,6 +129,11 @@ def register(subparsers: argparse._SubParsersAction, load_settings_fn: Callable[
     worker.add_argument("--interval", type=_positive_seconds, default=None,
                         help="seconds between relay polls (default: JISHIJIU_WORKER_INTERVAL or 1.0)")
     worker.set_defaults(handler=_worker)
+
+    keep = subparsers.add_parser("retention", help="保存期限: delete what is past its keep (the worker runs it daily)")
+    keep_sub = keep.add_subparsers(dest="retention_command", required=True)
+    keep_sub.add_parser("run", help="delete old messages and notices, anonymise old closed cases, trim the streams"
+                        ).set_defaults(handler=_retention)
 
     outbox = subparsers.add_parser("outbox", help="the outbox of case changes (relayed to Redis Streams)")
     outbox_sub = outbox.add_subparsers(dest="outbox_command", required=True)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from cases.retention import RetentionPolicy
 from jishijiu.settings import Settings
 from nlu.masking import mask_personal_data
 from streams.escalation import Escalation, escalate
@@ -47,7 +48,8 @@ class Worker:
 
     def __init__(self, session_factory: Callable[[], Session], redis: Redis, *, thresholds: Sequence[float],
                  interval: float = 1.0, escalation_every: float = 30.0, max_backoff: float = 60.0,
-                 clock: Callable[[], datetime] = _utc_now, handoff_after: timedelta | None = None) -> None:
+                 clock: Callable[[], datetime] = _utc_now, handoff_after: timedelta | None = None,
+                 retention: Callable[[datetime], object] | None = None, retention_every: float = 86_400.0) -> None:
         self.relay = OutboxRelay(session_factory, redis, clock=clock)
         self._session_factory = session_factory
         self._thresholds = tuple(thresholds)
@@ -56,6 +58,8 @@ class Worker:
         self._last_escalation: datetime | None = None
         self._redis = redis
         self._handoff_after = handoff_after      # None: hand-offs are not escalated by this worker
+        self._retention, self._retention_every = retention, retention_every
+        self._last_retention: datetime | None = None
 
     def run_once(self, *, force_escalation: bool = False) -> WorkerPass:
         """Drain the outbox; run the escalation job if due (or forced), then publish what it wrote."""
@@ -72,6 +76,10 @@ class Worker:
                 more = self.relay.drain()
                 report = RelayReport(report.published + more.published, report.duplicates + more.duplicates,
                                      more.error, report.refused + more.refused)
+        if self._retention is not None and (self._last_retention is None or
+                                            (now - self._last_retention).total_seconds() >= self._retention_every):
+            self._last_retention = now
+            log.info("retention: %s", self._retention(now))
         return WorkerPass(report, tuple(escalations))
 
     def _beat(self) -> None:
@@ -123,9 +131,16 @@ def _migrate_when_reachable(engine: Engine, stop: threading.Event, *, once: bool
             delay = min(delay * 2, max_backoff)
 
 
+def retention_policy(settings: Settings) -> RetentionPolicy:
+    return RetentionPolicy(settings.retain_messages_days, settings.retain_closed_cases_days)
+
+
 def run_worker(settings: Settings, *, once: bool = False, interval: float | None = None) -> int:
     """Composition for `jishijiu worker`: migrate, connect, loop until SIGTERM/SIGINT; exit code."""
+    from cases.encryption import build_cipher
+    from cases.retention import apply_retention
     from jishijiu import logs
+    from streams.trim import trim_streams
     from jishijiu.db import make_engine, make_session_factory
 
     logs.configure(settings.log_level)
@@ -138,9 +153,16 @@ def run_worker(settings: Settings, *, once: bool = False, interval: float | None
         return 1 if once else 0
     redis = redis_for_worker(settings.redis_url)
     session_factory = make_session_factory(engine)
+    cipher = build_cipher(settings)
+
+    def retention(now: datetime) -> object:
+        report = apply_retention(session_factory, cipher, retention_policy(settings), now)
+        return report, sum(trim_streams(redis, now, timedelta(days=settings.retain_streams_days)).values())
+
     worker = Worker(session_factory, redis, thresholds=settings.escalation_thresholds,
                     interval=interval or settings.worker_interval,
-                    handoff_after=timedelta(minutes=settings.handoff_escalate_after))
+                    handoff_after=timedelta(minutes=settings.handoff_escalate_after),
+                    retention=None if once else retention)
     log.info("worker started (interval %.2f s, escalation at %s)", worker.interval,
              ", ".join(f"{t:.0%}" for t in settings.escalation_thresholds))
     notifying = None

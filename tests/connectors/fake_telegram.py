@@ -24,11 +24,11 @@ class FakeTelegram(FakeServer):
         if not path.startswith(prefix):
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         endpoint = path[len(prefix):]
+        if endpoint == "sendMessage" and int(params["chat_id"]) in self.blocked:
+            return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
         if self.failing > 0:
             self.failing -= 1
             return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
-        if endpoint == "sendMessage" and int(params["chat_id"]) in self.blocked:
-            return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
         self.sent.append({"method": endpoint, **params})
         if endpoint == "getMe":
             result: object = {"id": 1, "is_bot": True, "first_name": "jishijiu", "username": "jsj_bot"}
