@@ -114,6 +114,44 @@ def _erase(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _keys(args: argparse.Namespace, settings: Settings) -> int:
+    import base64
+    import os
+    from datetime import timezone
+
+    from cases.encryption import build_cipher, key_id
+    from cases.keys import KeyMismatch, check_key, rotate
+    from jishijiu.settings import SettingsError
+
+    if args.keys_command == "new":
+        secret = os.urandom(32)
+        print(base64.urlsafe_b64encode(secret).decode())
+        print(f"# key id {key_id(secret)}: set it as JISHIJIU_SECRET_KEY on every host", file=sys.stderr)
+        return 0
+    try:
+        cipher = build_cipher(settings)
+        sessions = _session_factory(settings)
+        now = datetime.now(timezone.utc)
+        if args.keys_command == "id":
+            check_key(sessions, cipher, now)
+            print(cipher.key_id)
+            return 0
+        if not cipher.previous_key_ids:
+            return _fail("轮换需要旧密钥：把它放进 JISHIJIU_PREVIOUS_SECRET_KEYS，新密钥放进 JISHIJIU_SECRET_KEY / "
+                         "a rotation needs the old key in JISHIJIU_PREVIOUS_SECRET_KEYS and the new one in "
+                         "JISHIJIU_SECRET_KEY")
+        check_key(sessions, cipher, now)
+        done = rotate(sessions, cipher, now)
+    except (KeyMismatch, SettingsError) as exc:
+        return _fail(str(exc))
+    except SQLAlchemyError as exc:
+        return _fail(f"数据库不可用 / database unavailable ({type(exc).__name__})")
+    print(f"已用新密钥 {cipher.key_id} 重新加密 {done.resealed} 项（{done.cases} 件案件），旧密钥已停用；"
+          f"一天后（对话中暂存的号码过期后）可从 JISHIJIU_PREVIOUS_SECRET_KEYS 去掉旧密钥 / "
+          f"{done.resealed} value(s) of {done.cases} case(s) resealed with key {cipher.key_id}; older keys retired")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction, load_settings_fn: Callable[[], Settings]) -> None:
     """Add `cases list` and `cases show`; each handler takes (args, settings) and returns an exit code.
 
@@ -136,6 +174,13 @@ def register(subparsers: argparse._SubParsersAction, load_settings_fn: Callable[
     show.add_argument("case_number", help="e.g. JSJ-20250101-0001")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=_show)
+
+    keys = subparsers.add_parser("keys", help="密钥: the key that seals personal data (new, id, rotate)")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    keys_sub.add_parser("new", help="print a new random key (for JISHIJIU_SECRET_KEY)").set_defaults(handler=_keys)
+    keys_sub.add_parser("id", help="the current key's id, checked against the database").set_defaults(handler=_keys)
+    keys_sub.add_parser("rotate", help="re-seal everything with JISHIJIU_SECRET_KEY (the old key in "
+                        "JISHIJIU_PREVIOUS_SECRET_KEYS), then retire the old key").set_defaults(handler=_keys)
 
     erase = sub.add_parser("erase", help="a deletion request: erase a case's personal data now (audited)")
     erase.add_argument("case_number")

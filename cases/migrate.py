@@ -56,6 +56,7 @@ def upgrade(target: Engine | str, revision: str = "head") -> None:
 
 def pending_differences(target: Engine | str) -> list[Any]:
     """What autogenerate would still write: [] when the models and the migrated schema agree."""
+    import cases.keys  # noqa: F401 - registers key_fingerprints in Base.metadata
     import cases.retention  # noqa: F401 - registers audit_log in Base.metadata
     import console.accounts  # noqa: F401 - registers staff_users in Base.metadata
     import conversation.inbox  # noqa: F401 - registers inbound_messages in Base.metadata

@@ -36,6 +36,8 @@ class Settings:
     rasa_token: str = field(default="", repr=False)     # the gateway's calls to Rasa (channel and HTTP API)
     forwarded_allow_ips: str = ""             # proxies whose X-Forwarded-For uvicorn believes; empty → none
     secret_key: str = field(default="", repr=False)   # urlsafe base64 of 32 bytes; empty → <data_dir>/secret.key
+    # Keys rotated out (JISHIJIU_PREVIOUS_SECRET_KEYS, comma-separated): they still open what they sealed.
+    previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
     escalation_thresholds: tuple[float, ...] = (0.5, 0.9)   # shares of a deadline's time that alert a supervisor
     divisions_file: Path | None = None        # operator's townships and villages, on top of the shipped divisions
     worker_interval: float = 1.0              # seconds between outbox-relay polls in `jishijiu worker`
@@ -198,6 +200,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         kwargs["forwarded_allow_ips"] = v.strip()
     if v := env.get("JISHIJIU_SECRET_KEY"):
         kwargs["secret_key"] = _secret("JISHIJIU_SECRET_KEY", v, decode_secret_key)
+    if v := env.get("JISHIJIU_PREVIOUS_SECRET_KEYS"):
+        keys = tuple(k.strip() for k in v.split(",") if k.strip())
+        for k in keys:
+            _secret("JISHIJIU_PREVIOUS_SECRET_KEYS", k, decode_secret_key)
+        kwargs["previous_secret_keys"] = keys
     if v := env.get("JISHIJIU_ESCALATION_THRESHOLDS"):
         kwargs["escalation_thresholds"] = _thresholds("JISHIJIU_ESCALATION_THRESHOLDS", v)
     if v := env.get("JISHIJIU_DIVISIONS_FILE"):

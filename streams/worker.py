@@ -138,6 +138,7 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
 def run_worker(settings: Settings, *, once: bool = False, interval: float | None = None) -> int:
     """Composition for `jishijiu worker`: migrate, connect, loop until SIGTERM/SIGINT; exit code."""
     from cases.encryption import build_cipher
+    from cases.keys import KeyMismatch, check_key
     from cases.retention import apply_retention
     from jishijiu import logs
     from streams.trim import trim_streams
@@ -151,10 +152,15 @@ def run_worker(settings: Settings, *, once: bool = False, interval: float | None
     if not _migrate_when_reachable(engine, stop, once=once):
         engine.dispose()
         return 1 if once else 0
-    redis = redis_for_worker(settings.redis_url)
     session_factory = make_session_factory(engine)
     cipher = build_cipher(settings)
-
+    try:
+        check_key(session_factory, cipher, _utc_now())
+    except KeyMismatch as exc:
+        log.error("%s", exc)
+        engine.dispose()
+        return 1
+    redis = redis_for_worker(settings.redis_url)
     def retention(now: datetime) -> object:
         report = apply_retention(session_factory, cipher, retention_policy(settings), now)
         return report, sum(trim_streams(redis, now, timedelta(days=settings.retain_streams_days)).values())

@@ -17,6 +17,8 @@ from tests.cases.fixtures import (cipher, divisions, pg_engine, redis_client, se
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# The shared test database records the key its data is sealed with (cases/keys.py): every run uses this one.
+TEST_SECRET_KEY = "dGVzdHMtb25seS1rZXksIG5vdC1mb3ItcHJvZHVjdGk="   # 32 bytes: "tests-only-key, not-for-producti"
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +27,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         "JISHIJIU_DATA_DIR": str(tmp_path_factory.mktemp("data")),
         "DATABASE_URL": TEST_DATABASE_URL,
         "REDIS_URL": TEST_REDIS_URL,
+        "JISHIJIU_SECRET_KEY": TEST_SECRET_KEY,
     })
 
 

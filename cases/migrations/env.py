@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from cases.migrate import MIGRATION_LOCK_KEY, VERSION_TABLE
 from cases.models import Base, UtcDateTime
+import cases.keys  # noqa: F401,E402 - registers key_fingerprints in Base.metadata
 import cases.retention  # noqa: F401,E402 - registers audit_log in Base.metadata
 import console.accounts  # noqa: F401,E402 - registers staff_users in Base.metadata
 import conversation.inbox  # noqa: F401,E402 - registers inbound_messages in Base.metadata

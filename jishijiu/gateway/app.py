@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timezone
+from typing import Any
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -52,6 +54,21 @@ def _migrate(engine: Engine) -> None:
         log.warning("database not migrated (is it up?): %s", exc.__class__.__name__)
 
 
+def _check_key(session_factory: Any, cipher: Any) -> None:
+    """A key this database does not know stops the start (SettingsError says what to do); a database that is down
+    does not (the check runs at the next start, and nothing can be sealed meanwhile anyway)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cases.keys import KeyMismatch, check_key
+
+    try:
+        check_key(session_factory, cipher, datetime.now(timezone.utc))
+    except KeyMismatch as exc:
+        raise SettingsError("JISHIJIU_SECRET_KEY", f"<key {cipher.key_id}>", str(exc)) from None
+    except SQLAlchemyError as exc:
+        log.warning("secret key not checked against the database (is it up?): %s", exc.__class__.__name__)
+
+
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
                                         retry_on_timeout=False, retry=None)
         state.handoff_pause = HandoffPause(state.redis)
         cipher = build_cipher(settings)
+        await asyncio.to_thread(_check_key, session_factory, cipher)
         vault = PersonalDataVault(state.redis, cipher)
         divisions = cached_divisions(settings.divisions_file)
         try:

@@ -79,13 +79,17 @@ def secret_text(key: bytes) -> str:
     return base64.urlsafe_b64encode(key).decode()
 
 
+# This test process's key for its own schema (a command the tests start needs the same one: cases/keys.py).
+STORE_SECRET_KEY = secret_text(os.urandom(32))
+
+
 @pytest.fixture(scope="session")
 def store_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return load_settings({
         "JISHIJIU_DATA_DIR": str(tmp_path_factory.mktemp("store")),
         "DATABASE_URL": prepared_database_url(),
         "REDIS_URL": CASES_REDIS_URL,
-        "JISHIJIU_SECRET_KEY": secret_text(os.urandom(32)),
+        "JISHIJIU_SECRET_KEY": STORE_SECRET_KEY,
         "JISHIJIU_DIVISIONS_FILE": str(TEST_DIVISIONS),
     })
 

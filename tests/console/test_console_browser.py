@@ -28,6 +28,7 @@ from tests.cases.fixtures import CASES_REDIS_URL, ID_NUMBER, PHONE, application,
 from tests.console.test_console_http import PASSWORD
 from tests.conversation.live import CHAT_REDIS_URL
 from tests.browser import ARTIFACTS, chromium, needs_chromium, webdriver  # noqa: E402
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -77,6 +78,20 @@ def sign_in(driver, base: str, username: str, password: str = PASSWORD) -> None:
     WebDriverWait(driver, 20).until(ec.staleness_of(button))          # the answer page has replaced the form
 
 
+def queue_rows(driver) -> list[tuple[str, str]]:  # noqa: ANN001
+    return [tuple(r) for r in driver.execute_script(
+        "return Array.from(document.querySelectorAll('#queue tr')).map(r => [r.dataset.case, r.className]);")]
+
+
+def click_fresh(driver, css: str) -> bool:  # noqa: ANN001
+    """Click the element now on the page (False when it was redrawn under us: try again)."""
+    try:
+        driver.find_element(By.CSS_SELECTOR, css).click()
+        return True
+    except (StaleElementReferenceException, NoSuchElementException):
+        return False
+
+
 def shot(driver, name: str) -> None:  # noqa: ANN001
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / f"console-{name}.png"))
@@ -108,15 +123,14 @@ def test_the_queue_scope_order_and_countdown_colours(gateway: str, chrome, sessi
             start, urgency, deadlines={urgency: span}), start, cipher=cipher, divisions=divisions)
     add_user(session_factory, "wang", Role.TOWNSHIP, password=PASSWORD, now=now, scope=Scope(township=HERE))
     sign_in(chrome, gateway, "wang")
-    wait(chrome, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#queue tr")) == 3)
-    rows = chrome.find_elements(By.CSS_SELECTOR, "#queue tr")
-    assert [r.get_attribute("data-case") for r in rows] == [filed["red"], filed["amber"], filed["fresh"]]
-    assert [r.get_attribute("class") for r in rows] == ["red", "amber", ""]
+    wait(chrome, lambda d: len(queue_rows(d)) == 3)
+    rows = queue_rows(chrome)                          # (the rows are redrawn every second: read them at once)
+    assert [case for case, _ in rows] == [filed["red"], filed["amber"], filed["fresh"]]
+    assert [colour for _, colour in rows] == ["red", "amber", ""]
     assert filed["theirs"] not in chrome.page_source
     shot(chrome, "queue")
     Select(chrome.find_element(By.ID, "f-urgency")).select_by_value("urgent")         # a filter
-    assert [r.get_attribute("data-case") for r in chrome.find_elements(By.CSS_SELECTOR, "#queue tr")] == [
-        filed["amber"]]
+    wait(chrome, lambda d: [case for case, _ in queue_rows(d)] == [filed["amber"]])
 
 
 def test_assisted_chat_files_the_callers_application(gateway: str, chrome, session_factory) -> None:  # noqa: ANN001
@@ -132,8 +146,7 @@ def test_assisted_chat_files_the_callers_application(gateway: str, chrome, sessi
     wait(chrome, lambda d: d.find_element(By.ID, "f-phone").get_attribute("value") == PHONE)
     assert chrome.find_element(By.ID, "f-name").get_attribute("value") == "李秀英"
     assert chrome.find_element(By.ID, "f-id_number").get_attribute("value") == ID_NUMBER
-    wait(chrome, lambda d: d.find_elements(By.CSS_SELECTOR, "#answers .copy"))
-    chrome.find_element(By.CSS_SELECTOR, "#answers .copy").click()
+    wait(chrome, lambda d: click_fresh(d, "#answers .copy"))         # the answers are redrawn as the call goes on
     assert chrome.find_element(By.ID, "readout").get_attribute("value")           # the answer, to read out
     chrome.find_element(By.ID, "consent").click()
     chrome.find_element(By.ID, "submit").click()

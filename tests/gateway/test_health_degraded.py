@@ -3,6 +3,7 @@ from fastapi.testclient import TestClient
 
 from jishijiu.gateway.app import create_app
 from jishijiu.settings import load_settings
+from tests.conftest import TEST_SECRET_KEY
 
 
 def test_redis_down_is_degraded_but_ready(tmp_path) -> None:
@@ -17,7 +18,7 @@ def test_redis_down_is_degraded_but_ready(tmp_path) -> None:
 
 def test_database_down_is_degraded_and_residents_are_still_answered(tmp_path) -> None:
     """Issue 10: 503 only when residents cannot be answered at all; the knowledge base answers without a database."""
-    settings = load_settings({"JISHIJIU_DATA_DIR": str(tmp_path),
+    settings = load_settings({"JISHIJIU_DATA_DIR": str(tmp_path), "JISHIJIU_SECRET_KEY": TEST_SECRET_KEY,
                               "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/test"})
     with TestClient(create_app(settings)) as client:
         response = client.get("/healthz")

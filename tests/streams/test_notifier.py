@@ -29,7 +29,7 @@ from conversation.inbox import InboundMessage, last_heard
 from streams.notifier import GROUP, Notifier
 from streams.relay import OutboxRelay
 from streams.routing import NOTIFY_STREAM
-from tests.cases.fixtures import CASES_REDIS_URL, PHONE, application, prepared_database_url, triage
+from tests.cases.fixtures import CASES_REDIS_URL, PHONE, application, STORE_SECRET_KEY, prepared_database_url, triage
 from tests.connectors.fake_telegram import FakeTelegram
 from tests.connectors.fake_wechat import FakeWeChat
 
@@ -238,7 +238,8 @@ async def test_a_door_not_configured_keeps_the_notice_waiting(session_factory, c
 
 
 def _cli(*argv: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": prepared_database_url(), "REDIS_URL": CASES_REDIS_URL, **(extra or {})}
+    env = {**os.environ, "DATABASE_URL": prepared_database_url(), "JISHIJIU_SECRET_KEY": STORE_SECRET_KEY,
+           "REDIS_URL": CASES_REDIS_URL, **(extra or {})}
     return subprocess.run([sys.executable, "-m", "jishijiu.cli", *argv], capture_output=True, text=True, env=env,
                           timeout=120)
 
@@ -258,7 +259,8 @@ def test_the_worker_command_delivers_a_status_change_through_the_cases_channel(
 
 def test_the_running_worker_notifies_while_it_relays_and_stops_on_sigterm(
         session_factory, cipher, divisions, redis_client, fake_telegram, tmp_path) -> None:  # noqa: ANN001
-    env = {**os.environ, "DATABASE_URL": prepared_database_url(), "REDIS_URL": CASES_REDIS_URL,
+    env = {**os.environ, "DATABASE_URL": prepared_database_url(), "JISHIJIU_SECRET_KEY": STORE_SECRET_KEY,
+           "REDIS_URL": CASES_REDIS_URL,
            "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_SECRET": "s" * 32, "TELEGRAM_API_BASE": fake_telegram.base_url,
            "JISHIJIU_DATA_DIR": str(tmp_path)}
     worker = subprocess.Popen([sys.executable, "-m", "jishijiu.cli", "worker", "--interval", "0.1"], env=env,

@@ -140,13 +140,14 @@ def test_replay_after_a_redis_data_loss_publishes_each_row_once_more(session_fac
     import subprocess
     import sys
 
-    from tests.cases.fixtures import CASES_REDIS_URL, prepared_database_url
+    from tests.cases.fixtures import CASES_REDIS_URL, STORE_SECRET_KEY, prepared_database_url
 
     submit_case(session_factory, application(), triage(NOW), NOW, cipher=cipher, divisions=divisions)
     relay = OutboxRelay(session_factory, redis_client)
     relay.drain()
     redis_client.flushdb()                                              # Redis lost its data
-    env = {**os.environ, "DATABASE_URL": prepared_database_url(), "REDIS_URL": CASES_REDIS_URL,
+    env = {**os.environ, "DATABASE_URL": prepared_database_url(), "JISHIJIU_SECRET_KEY": STORE_SECRET_KEY,
+           "REDIS_URL": CASES_REDIS_URL,
            "JISHIJIU_DATA_DIR": str(tmp_path)}
     done = subprocess.run([sys.executable, "-m", "jishijiu.cli", "outbox", "replay", "--since",
                            "2025-03-03T00:00:00+08:00"], capture_output=True, text=True, env=env, timeout=60)

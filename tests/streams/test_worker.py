@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from cases.service import submit_case
 from jishijiu.settings import load_settings
 from streams.worker import Worker, redis_for_worker
-from tests.cases.fixtures import CASES_REDIS_URL, application, prepared_database_url, triage
+from tests.cases.fixtures import CASES_REDIS_URL, application, STORE_SECRET_KEY, prepared_database_url, triage
 
 NOW = datetime(2025, 3, 3, 2, 0, tzinfo=timezone.utc)
 WORKER_SCRIPT = """
@@ -47,7 +47,8 @@ def test_redis_outage_backs_off_and_does_not_crash(session_factory, cipher, divi
 
 
 def _worker_command(*argv: str, redis_url: str, tmp_path) -> subprocess.CompletedProcess[str]:  # noqa: ANN001
-    env = {**os.environ, "DATABASE_URL": prepared_database_url(), "REDIS_URL": redis_url,
+    env = {**os.environ, "DATABASE_URL": prepared_database_url(), "JISHIJIU_SECRET_KEY": STORE_SECRET_KEY,
+           "REDIS_URL": redis_url,
            "JISHIJIU_DATA_DIR": str(tmp_path)}
     return subprocess.run([sys.executable, "-c", WORKER_SCRIPT, "worker", *argv], capture_output=True, text=True,
                           env=env, timeout=60)
