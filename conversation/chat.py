@@ -53,8 +53,10 @@ class ChatService:
                  triage: TriageConfig, record: RecordInbound, mark: MarkInbound,
                  pending: PendingClarifications | None = None, repeats: ReplyRepeats | None = None,
                  paused: Callable[[str], Awaitable[bool]] | None = None,
-                 issued: IssuedPayloads | None = None, once: TurnOnce | None = None) -> None:
+                 issued: IssuedPayloads | None = None, once: TurnOnce | None = None,
+                 wait_for_person: Callable[[str, str, str, str], Awaitable[object]] | None = None) -> None:
         self._rasa = rasa
+        self._wait_for_person = wait_for_person     # (sender, channel, reason, masked text): a hand-off
         self._once = once               # message ids already answered
         self._issued = issued           # the button payloads this resident was sent: the only "/…" Rasa may see
         self._paused = paused           # an agent has the conversation (a hand-off taken in the console)
@@ -160,6 +162,12 @@ class ChatService:
         except UpstreamUnavailable as exc:
             log.warning("rasa unavailable (%s): answering from the knowledge base", exc)
             await self._mark(inbound, "fallback")
+            if self._wait_for_person is not None:      # "您刚才的留言我们已经记录": a person sees it in the console
+                try:
+                    await self._wait_for_person(sender, channel, "emergency" if assessment.urgency.value ==
+                                                "emergency" else "fallback", masked)
+                except Exception as failure:  # noqa: BLE001 - the database is down too: the answer still goes out
+                    log.error("hand-off not recorded while Rasa is down: %s", type(failure).__name__)
             replies = await asyncio.to_thread(fallback_replies, masked, assessment, self._retriever, self._threshold)
             return ChatResult(sender, replies, True)
         await self._mark(inbound, "answered")

@@ -169,3 +169,23 @@ class HandoffPause:
             return bool(await self._redis.exists(self._key(sender)))
         except Exception:  # noqa: BLE001 - Redis down: degrade to the bot
             return False
+
+
+def keep_waiting(session_factory: SessionFactory, *, sender: str, channel: str, reason: str, last_message: str,
+                 now: datetime) -> int:
+    """A resident the bot could not serve (Rasa down) waits for a person: one open hand-off per resident, its last
+    message the newest, raised to "emergency" when the newest is one. Its id."""
+    text = mask_personal_data(last_message.strip())[:MAX_MESSAGE]
+    with session_factory() as session, session.begin():
+        h = session.scalar(select(Handoff).where(Handoff.sender == sender, Handoff.status.in_(OPEN_STATES))
+                           .order_by(Handoff.id.desc()).limit(1).with_for_update())
+        if h is None:
+            h = Handoff(sender=sender, channel=channel, reason=reason, last_message=text, status=WAITING,
+                        created_at=now)
+            session.add(h)
+        else:
+            h.last_message = text
+            if reason == "emergency":
+                h.reason = "emergency"
+        session.flush()
+        return h.id

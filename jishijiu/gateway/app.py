@@ -54,6 +54,13 @@ def _migrate(engine: Engine) -> None:
         log.warning("database not migrated (is it up?): %s", exc.__class__.__name__)
 
 
+async def _wait_for_person(session_factory: Any, sender: str, channel: str, reason: str, text: str) -> int:
+    from conversation.handoff import keep_waiting
+
+    return await asyncio.to_thread(keep_waiting, session_factory, sender=sender, channel=channel, reason=reason,
+                                   last_message=text, now=datetime.now(timezone.utc))
+
+
 def _check_key(session_factory: Any, cipher: Any) -> None:
     """A key this database does not know stops the start (SettingsError says what to do); a database that is down
     does not (the check runs at the next start, and nothing can be sealed meanwhile anyway)."""
@@ -109,7 +116,7 @@ def create_app(settings: Settings) -> FastAPI:
         state.chat = ChatService(state.rasa, vault, state.retriever, settings.qa_threshold, triage_config,
                                  inbox.record, inbox.mark, PendingClarifications(state.redis),
                                  ReplyRepeats(state.redis), state.handoff_pause.paused, IssuedPayloads(state.redis),
-                                 TurnOnce(state.redis))
+                                 TurnOnce(state.redis), partial(_wait_for_person, session_factory))
         closers = mount_doors(app, settings, session_factory)     # the doors need the running components
         try:
             yield

@@ -149,3 +149,21 @@ def test_without_a_configured_action_token_nothing_may_call_the_action_webhook(s
         response = client.post("/internal/actions/webhook", headers={"X-Jishijiu-Action-Token": ""},
                                json={"next_action": "action_query_status", "tracker": {}, "domain": {}})
     assert response.status_code == 403
+
+
+def test_with_rasa_down_what_was_said_waits_for_a_person(down_client: TestClient, session_factory) -> None:  # noqa: ANN001
+    """Issue 10: the fallback's "您刚才的留言我们已经记录" is true — the resident waits in the console's inbox, once,
+    raised to an emergency when one is reported."""
+    from conversation.handoff import list_open
+
+    user = "waiting-1"
+    for text in ("低保咋申请", "俺家没钱吃饭了"):
+        assert down_client.post("/api/chat", json={"user_id": user, "text": text},
+                                headers={"Authorization": f"Bearer {TEST_API_KEY}"}).json()["degraded"]
+    [waiting] = list_open(session_factory)
+    assert (waiting.sender, waiting.reason, waiting.last_message) == (f"{SENDER_PREFIX}:{user}", "fallback",
+                                                                      "俺家没钱吃饭了")
+    down_client.post("/api/chat", json={"user_id": user, "text": "我爸突然倒地不省人事了"},
+                     headers={"Authorization": f"Bearer {TEST_API_KEY}"})
+    [waiting] = list_open(session_factory)
+    assert waiting.reason == "emergency"
