@@ -28,7 +28,8 @@ from tests.cases.fixtures import CASES_REDIS_URL, ID_NUMBER, PHONE, application,
 from tests.console.test_console_http import PASSWORD
 from tests.conversation.live import CHAT_REDIS_URL
 from tests.browser import ARTIFACTS, chromium, needs_chromium, webdriver  # noqa: E402
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,  # noqa: E402
+                                        WebDriverException)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -75,7 +76,16 @@ def sign_in(driver, base: str, username: str, password: str = PASSWORD) -> None:
     driver.find_element(By.ID, "password").send_keys(password)
     button = driver.find_element(By.CSS_SELECTOR, "button[type=submit]")
     button.click()
-    WebDriverWait(driver, 20).until(ec.staleness_of(button))          # the answer page has replaced the form
+    WebDriverWait(driver, 20).until(lambda d: gone(button))          # the answer page has replaced the form
+
+
+def gone(element) -> bool:  # noqa: ANN001
+    """The element is no longer in the page (chromedriver says so in more than one way)."""
+    try:
+        element.is_enabled()
+        return False
+    except (StaleElementReferenceException, WebDriverException):
+        return True
 
 
 def queue_rows(driver) -> list[tuple[str, str]]:  # noqa: ANN001

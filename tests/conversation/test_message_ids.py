@@ -46,7 +46,7 @@ async def test_the_second_attempt_waits_for_the_first_and_gets_its_replies(redis
         return [], False
     results = await asyncio.gather(slow.run("web:c", "m3", slower), slow.run("web:c", "m3", slower),
                                    return_exceptions=True)
-    assert isinstance(results[1], StillProcessing)
+    assert sorted(isinstance(r, StillProcessing) for r in results) == [False, True]   # whichever came second
 
 
 def test_the_confirmation_sent_three_times_at_once_files_one_case(live, pg_engine, cipher) -> None:  # noqa: ANN001
