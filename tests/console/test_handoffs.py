@@ -50,7 +50,6 @@ async def test_an_agent_takes_over_answers_and_hands_back(app_settings: Settings
                                                           redis_client) -> None:  # noqa: ANN001
     resident = browser(app_settings)
     session_id = resident[0].cookies.get("jsj_session").split(".")[0]
-    sender = f"webchat:{session_id}"
     # Rasa is down here: what the resident says waits for a person by itself (the fall-back's hand-off)
     assert turn(resident, f"我的电话是{PHONE}，想找个人问问").status_code == 200
     agent, other, wang = Staff(app_settings, "agent1"), Staff(app_settings, "agent2"), Staff(app_settings, "wang")
