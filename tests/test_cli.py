@@ -3,12 +3,19 @@ import subprocess
 import sys
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run_process(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "jishijiu.cli", *args], capture_output=True, text=True, timeout=120)
 
 
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command in this process: the same parser, settings and handlers, without an interpreter start-up each."""
+    from tests.cases.fixtures import run_cli
+
+    return run_cli(*args)
+
+
 def test_ask_prints_answer_and_source() -> None:
-    result = run("ask", "没钱请律师咋整")
+    result = run_process("ask", "没钱请律师咋整")          # the command as a process, once
     assert result.returncode == 0, result.stderr
     assert "法律援助" in result.stdout and "来源 source:" in result.stdout
 

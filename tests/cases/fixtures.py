@@ -162,3 +162,26 @@ def triage(now: datetime, urgency: str = "urgent", departments: tuple[str, ...] 
     spans = deadlines if deadlines is not None else {"urgent": timedelta(hours=24), "materials": timedelta(days=7)}
     return CaseTriage(urgency=urgency, reasons=("失火",), department_ids=departments, assistance=("临时救助",),
                       deadlines={rule: now + span for rule, span in spans.items()})
+
+
+def run_cli(*argv: str, stdin: str = "", env: dict[str, str] | None = None):  # noqa: ANN201 - CompletedProcess
+    """`jishijiu …` in this process (no interpreter start-up): this process's schema and key, `env` on top;
+    returns what a subprocess run would (returncode, stdout, stderr)."""
+    import contextlib
+    import io
+    import subprocess as sp
+    import sys as _sys
+    from unittest import mock
+
+    from jishijiu.cli import main
+
+    settings_env = {"DATABASE_URL": prepared_database_url(), "JISHIJIU_SECRET_KEY": STORE_SECRET_KEY,
+                    "REDIS_URL": CASES_REDIS_URL, **(env or {})}
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, settings_env), mock.patch.object(_sys, "stdin", io.StringIO(stdin)), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:             # argparse refusing the arguments
+            code = exc.code if isinstance(exc.code, int) else 2
+    return sp.CompletedProcess(["jishijiu", *argv], code, out.getvalue(), err.getvalue())

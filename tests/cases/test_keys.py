@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -14,8 +13,7 @@ from cases.errors import UndecryptableData
 from cases.keys import KeyMismatch, check_key, rotate
 from cases.service import find_cases_by_phone, reveal_applicant, submit_case
 from jishijiu.settings import Settings, SettingsError
-from tests.cases.fixtures import CASES_REDIS_URL, ID_NUMBER, PHONE, application, prepared_database_url, \
-    secret_text, triage
+from tests.cases.fixtures import ID_NUMBER, PHONE, application, run_cli, secret_text, triage
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -62,12 +60,8 @@ def test_another_key_is_refused_and_a_rotation_reseals_everything(session_factor
 
 
 def test_the_keys_command(session_factory, store_settings, tmp_path) -> None:  # noqa: ANN001
-    env = {**os.environ, "DATABASE_URL": prepared_database_url(), "REDIS_URL": CASES_REDIS_URL,
-           "JISHIJIU_DATA_DIR": str(tmp_path), "JISHIJIU_SECRET_KEY": store_settings.secret_key}
-
     def keys(*argv: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "jishijiu.cli", "keys", *argv], capture_output=True, text=True,
-                              env={**env, **extra}, timeout=60)
+        return run_cli("keys", *argv, env={"JISHIJIU_DATA_DIR": str(tmp_path), **extra})
 
     made = keys("new")
     assert made.returncode == 0 and len(made.stdout.strip()) == 44 and "key id" in made.stderr
@@ -77,15 +71,11 @@ def test_the_keys_command(session_factory, store_settings, tmp_path) -> None:  #
     assert keys("rotate").returncode == 1                      # no old key given: nothing to rotate from
 
 
-def test_the_gateway_will_not_start_with_a_key_the_database_does_not_know(session_factory, cipher,
-                                                                         store_settings) -> None:  # noqa: ANN001
-    from fastapi.testclient import TestClient
-
-    from jishijiu.gateway.app import create_app
+def test_the_gateway_will_not_start_with_a_key_the_database_does_not_know(session_factory, cipher) -> None:  # noqa: ANN001
+    from jishijiu.gateway.app import _check_key          # what the gateway's start-up runs before it serves
 
     check_key(session_factory, cipher, NOW)
-    stranger = replace(store_settings, secret_key=secret_text(os.urandom(32)), rasa_url="http://127.0.0.1:1")
     with pytest.raises(SettingsError) as refused:
-        with TestClient(create_app(stranger)):
-            pass
+        _check_key(session_factory, PersonalDataCipher(os.urandom(32)))
     assert "密钥不对" in str(refused.value)
+    _check_key(session_factory, cipher)                    # the right key starts

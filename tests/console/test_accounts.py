@@ -1,9 +1,7 @@
 """Staff accounts on real PostgreSQL: argon2 hashes, lockout after five failures, disable, reset; the CLI."""
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,7 +10,7 @@ from sqlalchemy import select
 from console.accounts import (LOCKED_FOR, MAX_FAILURES, LoginRefused, StaffUser, add_user, authenticate,
                               list_users, reset_password, set_disabled)
 from console.roles import InvalidAccount, Role, Scope
-from tests.cases.fixtures import CASES_REDIS_URL, STORE_SECRET_KEY, prepared_database_url
+from tests.cases.fixtures import run_cli
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 PASSWORD = "correct horse battery"
@@ -67,10 +65,7 @@ def test_each_role_carries_the_scope_it_needs_and_no_other(session_factory, role
 
 
 def _users(*argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": prepared_database_url(), "JISHIJIU_SECRET_KEY": STORE_SECRET_KEY,
-           "REDIS_URL": CASES_REDIS_URL}
-    return subprocess.run([sys.executable, "-m", "jishijiu.cli", "users", *argv], input=stdin, capture_output=True,
-                          text=True, env=env, timeout=60)
+    return run_cli("users", *argv, stdin=stdin)
 
 
 def test_the_users_command_makes_the_first_admin_and_manages_accounts(session_factory) -> None:  # noqa: ANN001

@@ -31,7 +31,7 @@ def client() -> Iterator[TestClient]:
 
 
 @SCHEMA.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_input_makes_the_gateway_fail(case, client: TestClient) -> None:  # noqa: ANN001
     kwargs = case.as_transport_kwargs(headers={"Authorization": f"Bearer {TEST_API_KEY}"})
     kwargs.pop("base_url", None)
