@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, Header
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -25,7 +25,7 @@ from connectors.base import DoorRefused
 from console.accounts import Account
 from console.assist import best_answers, read_fields, triage_of
 from console.roles import Role
-from console.web import HEADERS, PAGES, Console
+from console.web import Console
 from policies_kb.retriever import Retriever
 from jishijiu.intake import case_triage
 from triage import CHINA_TZ, TriageConfig, Urgency
@@ -114,11 +114,7 @@ class AssistedChat:
 
         @router.get("/console/assist", response_class=HTMLResponse)
         async def page(jsj_console: SessionCookie = None) -> Response:
-            found = await self._console.signed_in(jsj_console)
-            if found is None:
-                return RedirectResponse("/console/login", status_code=303, headers=HEADERS)
-            html = (PAGES / "assist.html").read_text(encoding="utf-8")
-            return HTMLResponse(html.replace("{{CSRF}}", self._console.csrf(found[0])), headers=HEADERS)
+            return await self._console.page(jsj_console, "assist.html")
 
         @router.post("/console/api/assist")
         async def assist(body: AssistIn, jsj_console: SessionCookie = None, x_csrf_token: Csrf = None

@@ -23,7 +23,7 @@ from console.accounts import Account
 from console.referral_pdf import referral_pdf
 from console.roles import Role, allowed_actions, may
 from console.scoping import in_scope
-from console.web import HEADERS, PAGES, Console
+from console.web import HEADERS, Console
 from jishijiu.departments import all_departments
 
 Csrf = Annotated[str | None, Header(alias="X-CSRF-Token")]
@@ -94,9 +94,7 @@ class CasePages:
                 return RedirectResponse("/console/login", status_code=303, headers=HEADERS)
             session_id, account = found
             await self._case(account, number)
-            html = (PAGES / "case.html").read_text(encoding="utf-8")
-            html = html.replace("{{CSRF}}", self._console.csrf(session_id)).replace("{{NUMBER}}", number.upper())
-            return HTMLResponse(html, headers=HEADERS)
+            return self._console.render(session_id, "case.html", NUMBER=number.upper())
 
         @router.get("/console/api/cases/{number}")
         async def case(number: str, jsj_console: SessionCookie = None, x_csrf_token: Csrf = None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, Header
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -19,7 +19,7 @@ from cases.models import Notification
 from connectors.base import DoorRefused
 from console.accounts import Account
 from console.roles import Role
-from console.web import HEADERS, PAGES, WORDING, Console
+from console.web import WORDING, Console
 from conversation.handoff import (HandoffConflict, HandoffPause, OpenHandoff, end, get_handoff, list_open, take)
 from conversation.inbox import InboundMessage
 
@@ -84,11 +84,7 @@ class Handoffs:
 
         @router.get("/console/handoffs", response_class=HTMLResponse)
         async def page(jsj_console: SessionCookie = None) -> Response:
-            found = await self._console.signed_in(jsj_console)
-            if found is None:
-                return RedirectResponse("/console/login", status_code=303, headers=HEADERS)
-            html = (PAGES / "handoffs.html").read_text(encoding="utf-8")
-            return HTMLResponse(html.replace("{{CSRF}}", self._console.csrf(found[0])), headers=HEADERS)
+            return await self._console.page(jsj_console, "handoffs.html")
 
         @router.get("/console/api/handoffs")
         async def inbox(jsj_console: SessionCookie = None, x_csrf_token: Csrf = None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, Header, Query
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from cases.divisions import Divisions
@@ -18,7 +18,7 @@ from connectors.base import DoorRefused
 from console.accounts import Account
 from console.compliance import By, DeadlineFact, as_csv, as_xlsx, compliance
 from console.roles import Role
-from console.web import HEADERS, PAGES, Console
+from console.web import HEADERS, Console
 from jishijiu.departments import by_id
 
 Csrf = Annotated[str | None, Header(alias="X-CSRF-Token")]
@@ -78,11 +78,7 @@ class Supervision:
 
         @router.get("/console/compliance", response_class=HTMLResponse)
         async def page(jsj_console: SessionCookie = None) -> Response:
-            found = await self._console.signed_in(jsj_console)
-            if found is None:
-                return RedirectResponse("/console/login", status_code=303, headers=HEADERS)
-            html = (PAGES / "compliance.html").read_text(encoding="utf-8")
-            return HTMLResponse(html.replace("{{CSRF}}", self._console.csrf(found[0])), headers=HEADERS)
+            return await self._console.page(jsj_console, "compliance.html")
 
         @router.get("/console/api/compliance")
         async def rows(by: ByQuery = "county", jsj_console: SessionCookie = None, x_csrf_token: Csrf = None

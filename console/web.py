@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +28,12 @@ HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
 ListCases = Callable[[], list[CaseSummary]]          # open cases, newest first (sync: the database)
 
 
+@lru_cache(maxsize=16)
+def _template(name: str) -> str:
+    """A page of web/, read once (they ship with the package)."""
+    return (PAGES / name).read_text(encoding="utf-8")
+
+
 class Console:
     def __init__(self, sessions: ConsoleSessions, session_factory: Any, open_cases: ListCases,
                  secure_cookie: bool = False, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
@@ -38,10 +45,21 @@ class Console:
         self._clock = clock
 
     def _page(self, name: str, **values: str) -> str:
-        html = (PAGES / name).read_text(encoding="utf-8")
+        html = _template(name)
         for key, value in values.items():
             html = html.replace("{{" + key + "}}", value)
         return html
+
+    def render(self, session_id: str, name: str, **values: str) -> HTMLResponse:
+        """A page of web/ for a signed-in session: its CSRF token and `values` filled in."""
+        return HTMLResponse(self._page(name, CSRF=self.csrf(session_id), **values), headers=HEADERS)
+
+    async def page(self, cookie: str | None, name: str) -> Response:
+        """A console page for whoever is signed in; the sign-in form for anyone else."""
+        found = await self.signed_in(cookie)
+        if found is None:
+            return RedirectResponse("/console/login", status_code=303, headers=HEADERS)
+        return self.render(found[0], name)
 
     def _cookie(self, response: Response, value: str) -> None:
         response.set_cookie(COOKIE, value, httponly=True, samesite="strict", secure=self._secure, path="/console")
@@ -115,8 +133,7 @@ class Console:
             if found is None:
                 return RedirectResponse("/console/login", status_code=303, headers=HEADERS)
             session_id, account = found
-            return HTMLResponse(self._page("queue.html", CSRF=self._sessions.signer.csrf(session_id),
-                                           WHO=f"{account.display_name}（{account.username}）"), headers=HEADERS)
+            return self.render(session_id, "queue.html", WHO=f"{account.display_name}（{account.username}）")
 
         @router.get("/console/api/queue")
         async def queue(request: Request, jsj_console: Annotated[str | None, Cookie()] = None,
